@@ -1,0 +1,7 @@
+//! Medilanac: a deterministic discrete-event simulator of a network that stores medical
+//! records on per-miner blockchains backed up by Reed-Solomon chunks in each other's blocks.
+//!
+//! - [`protocol`]: the rules as pure functions and data (hashing, signing, Merkle trees,
+//!   blocks, chunks, erasure coding, validation, reconstruction).
+
+pub mod protocol;

@@ -1,0 +1,161 @@
+//! Ed25519 identities derived from the run's seed, and a verifier that remembers results.
+//!
+//! Keys come from `SHA-256(seed, role, index)` so that a run reproduces from its seed alone
+//! (DESIGN rule 1). Verification is a pure function of (key, message, signature); the
+//! [`Verifier`] computes each distinct triple once per run and reuses the answer, which is
+//! still real verification and removes most of the crypto from the simulator's hot path.
+
+use super::hash::{BranchId, Hash};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An Ed25519 public key (32 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PublicKey(pub [u8; 32]);
+
+/// An Ed25519 signature (64 bytes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Signature(pub [u8; 64]);
+
+/// A signing key with its public half.
+#[derive(Clone)]
+pub struct KeyPair {
+    signing: SigningKey,
+    public: PublicKey,
+}
+
+impl KeyPair {
+    /// The key of participant `index` in `role` ("miner", "patient", ...) for run `seed`.
+    pub fn derive(seed: u64, role: &str, index: u64) -> KeyPair {
+        let secret = Hash::of_parts(&[
+            b"medilanac/key",
+            &seed.to_le_bytes(),
+            role.as_bytes(),
+            &index.to_le_bytes(),
+        ]);
+        let signing = SigningKey::from_bytes(&secret.0);
+        let public = PublicKey(signing.verifying_key().to_bytes());
+        KeyPair { signing, public }
+    }
+
+    pub fn public(&self) -> PublicKey {
+        self.public
+    }
+
+    /// Signs a 32-byte digest; every signed object in the protocol is signed by digest.
+    pub fn sign(&self, digest: &Hash) -> Signature {
+        Signature(self.signing.sign(&digest.0).to_bytes())
+    }
+}
+
+impl PublicKey {
+    /// The branch this key owns.
+    pub fn branch_id(&self) -> BranchId {
+        Hash::of(&self.0)
+    }
+}
+
+/// Counts of signature checks, for the run summary and the benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerifyStats {
+    /// Ed25519 verifications actually computed.
+    pub computed: u64,
+    /// Checks answered from the cache.
+    pub reused: u64,
+}
+
+/// Verifies signatures, computing each distinct (key, digest, signature) once.
+#[derive(Default)]
+pub struct Verifier {
+    results: BTreeMap<Hash, bool>,
+    pub stats: VerifyStats,
+}
+
+impl Verifier {
+    pub fn verify(&mut self, key: &PublicKey, digest: &Hash, signature: &Signature) -> bool {
+        let id = Hash::of_parts(&[&key.0, &digest.0, &signature.0]);
+        if let Some(&valid) = self.results.get(&id) {
+            self.stats.reused += 1;
+            return valid;
+        }
+        self.stats.computed += 1;
+        let valid = verify_uncached(key, digest, signature);
+        self.results.insert(id, valid);
+        valid
+    }
+}
+
+/// One Ed25519 verification (strict: rejects small-order keys and malleable signatures).
+pub fn verify_uncached(key: &PublicKey, digest: &Hash, signature: &Signature) -> bool {
+    let Ok(key) = VerifyingKey::from_bytes(&key.0) else {
+        return false;
+    };
+    let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
+    key.verify_strict(&digest.0, &signature).is_ok()
+}
+
+macro_rules! hex_serde {
+    ($type:ident, $len:expr) => {
+        impl Serialize for $type {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&hex::encode(self.0))
+            }
+        }
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$type, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                let mut bytes = [0u8; $len];
+                hex::decode_to_slice(&text, &mut bytes).map_err(|_| {
+                    serde::de::Error::custom(concat!("expected ", $len, " hex-encoded bytes"))
+                })?;
+                Ok($type(bytes))
+            }
+        }
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($type), hex::encode(&self.0[..4]))
+            }
+        }
+    };
+}
+hex_serde!(PublicKey, 32);
+hex_serde!(Signature, 64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_derived_from_seed_role_and_index() {
+        let a = KeyPair::derive(1, "miner", 0).public();
+        assert_eq!(a, KeyPair::derive(1, "miner", 0).public());
+        assert_ne!(a, KeyPair::derive(2, "miner", 0).public());
+        assert_ne!(a, KeyPair::derive(1, "patient", 0).public());
+        assert_ne!(a, KeyPair::derive(1, "miner", 1).public());
+    }
+
+    #[test]
+    fn verifies_good_and_rejects_forged_signatures_even_when_cached() {
+        let keys = KeyPair::derive(1, "miner", 0);
+        let digest = Hash::of(b"header");
+        let signature = keys.sign(&digest);
+        let mut verifier = Verifier::default();
+        assert!(verifier.verify(&keys.public(), &digest, &signature));
+        assert!(verifier.verify(&keys.public(), &digest, &signature));
+        assert_eq!(
+            verifier.stats,
+            VerifyStats {
+                computed: 1,
+                reused: 1
+            }
+        );
+        let mut forged = signature;
+        forged.0[10] ^= 1;
+        assert!(!verifier.verify(&keys.public(), &digest, &forged));
+        assert!(!verifier.verify(&keys.public(), &Hash::of(b"other"), &signature));
+        let other = KeyPair::derive(1, "miner", 1).public();
+        assert!(!verifier.verify(&other, &digest, &signature));
+    }
+}

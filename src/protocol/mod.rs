@@ -1,0 +1,31 @@
+//! The Medilanac protocol as pure functions and plain data.
+//!
+//! Hashing and signing, Merkle trees, blocks, chunks and erasure coding, validation and
+//! reconstruction. Nothing here knows about time, the network or randomness, so every rule
+//! can be tested on its own and reused by the simulator's actors and by the CLI alike.
+
+pub mod block;
+pub mod bytes;
+pub mod chunk;
+pub mod codec;
+pub mod erasure;
+pub mod hash;
+pub mod keys;
+pub mod merkle;
+pub mod params;
+pub mod reconstruct;
+pub mod record;
+pub mod tip;
+pub mod validate;
+
+pub use block::{Block, BlockHeader, BlockSize};
+pub use bytes::Bytes;
+pub use chunk::{make_chunks, Chunk, ChunkError, ChunkHeader, ChunkId, ChunkProof};
+pub use erasure::Codec;
+pub use hash::{BranchId, Hash};
+pub use keys::{KeyPair, PublicKey, Signature, Verifier};
+pub use params::{ChunkAuth, ForeignRule, Params, Placement, Requirement};
+pub use reconstruct::{reconstruct, HeightStatus, Reconstruction};
+pub use record::Record;
+pub use tip::BranchTip;
+pub use validate::{check_block, check_header, BlockError, InvalidAt};
