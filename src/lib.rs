@@ -4,4 +4,10 @@
 //! - [`protocol`]: the rules as pure functions and data (hashing, signing, Merkle trees,
 //!   blocks, chunks, erasure coding, validation, reconstruction).
 
+pub mod actors;
+pub mod export;
 pub mod protocol;
+pub mod scenario;
+pub mod sim;
+pub mod simulation;
+pub mod summary;

@@ -142,7 +142,12 @@ impl BlockHeader {
     }
 
     pub fn encoded_len(&self) -> usize {
-        Self::FIXED_LEN + 32 * self.prev_headers.len()
+        Self::len_with_links(self.prev_headers.len())
+    }
+
+    /// Bytes of any header that carries `links` previous-header hashes.
+    pub fn len_with_links(links: usize) -> usize {
+        Self::FIXED_LEN + 32 * links
     }
 
     /// Bytes of primary data (header + body) this header describes.

@@ -60,6 +60,7 @@ pub enum ChunkProof {
 /// One erasure-coded piece of a block, with its header and proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chunk {
+    #[serde(flatten)]
     pub header: ChunkHeader,
     pub data: Bytes,
     pub proof: ChunkProof,
@@ -167,7 +168,7 @@ impl Chunk {
     /// Checks the chunk's shape against the network's code and its proof of origin.
     pub fn verify(&self, params: &Params, verifier: &mut Verifier) -> Result<(), ChunkError> {
         self.check_shape(params)?;
-        let (key, signature, digest) = match (&self.proof, params.auth) {
+        let (key, signature, digest) = match (&self.proof, params.chunk_auth) {
             (ChunkProof::Signature { key, signature }, ChunkAuth::Signature) => {
                 (key, signature, self.leaf())
             }

@@ -11,7 +11,7 @@ pub const MAX_CHUNKS: u16 = 256;
 
 /// How much foreign data each block must embed (DESIGN rule 8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ForeignRule {
     /// At least `(m/k) * S + threshold` bytes of foreign chunk data, where `S` is the
     /// primary size of the branch's previous block: the block whose chunks are being placed
@@ -42,8 +42,9 @@ pub enum Placement {
     Any,
 }
 
-/// The network's protocol parameters.
+/// The network's protocol parameters; the `[protocol]` table of a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Chunks needed to rebuild a block.
     pub k: u16,
@@ -56,7 +57,7 @@ pub struct Params {
     /// Largest primary size of any block, in bytes.
     pub max_primary: u64,
     pub foreign: ForeignRule,
-    pub auth: ChunkAuth,
+    pub chunk_auth: ChunkAuth,
     pub placement: Placement,
 }
 
@@ -102,7 +103,7 @@ impl Default for Params {
             min_primary: 0,
             max_primary: 16 << 20,
             foreign: ForeignRule::Size { threshold: 0 },
-            auth: ChunkAuth::Commitment,
+            chunk_auth: ChunkAuth::Commitment,
             placement: Placement::Distinct,
         }
     }

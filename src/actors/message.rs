@@ -1,0 +1,139 @@
+//! Every message actors exchange, with its size on the wire.
+//!
+//! Sizes follow the canonical encoding of what is carried plus a small fixed envelope, so
+//! bandwidth and byte counts reflect real payloads (a chunk costs its data, a header list
+//! its headers).
+
+use crate::protocol::merkle::MerkleProof;
+use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Record};
+use crate::sim::{ActorId, Message};
+
+/// Bytes of addressing and framing each message carries.
+const ENVELOPE: usize = 16;
+
+/// Why a miner declined to hand over a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The server has not validated the requester yet (it starts doing so).
+    Untrusted,
+    /// The server has no chunk the requester may take.
+    NoChunk,
+}
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// Miner → exchange: "this branch lives at my address".
+    Announce {
+        branch: BranchId,
+    },
+    /// Miner → exchange: "who is out there?"
+    ListPeers,
+    /// Exchange → miner: every announcement so far.
+    Peers(Vec<(ActorId, BranchId)>),
+    /// Patient → miner: a signed record to store.
+    Submit(Record),
+    GetHeaders {
+        request: u64,
+        from: u64,
+    },
+    Headers {
+        request: u64,
+        headers: Vec<BlockHeader>,
+    },
+    /// Challenge: file `index` of block `height`.
+    GetFile {
+        request: u64,
+        height: u64,
+        index: u32,
+    },
+    File {
+        request: u64,
+        answer: Option<(Record, MerkleProof)>,
+    },
+    /// Challenge: foreign chunk `index` of block `height`.
+    GetForeignChunk {
+        request: u64,
+        height: u64,
+        index: u32,
+    },
+    ForeignChunk {
+        request: u64,
+        answer: Option<(Chunk, MerkleProof)>,
+    },
+    /// "Give me one of your chunks to embed in my next block."
+    WantChunk {
+        request: u64,
+        branch: BranchId,
+    },
+    Offer {
+        request: u64,
+        chunk: Result<Chunk, Refusal>,
+    },
+    /// Requester → source: "I no longer need the chunk you offered".
+    Decline {
+        chunk: ChunkId,
+    },
+    /// Holder → source: "your chunk is now in my block `height`".
+    Placed {
+        chunk: ChunkId,
+        holder: BranchId,
+        height: u64,
+    },
+}
+
+impl Msg {
+    /// The request id of a reply, if this is one.
+    pub fn reply_to(&self) -> Option<u64> {
+        match self {
+            Msg::Headers { request, .. }
+            | Msg::File { request, .. }
+            | Msg::ForeignChunk { request, .. }
+            | Msg::Offer { request, .. } => Some(*request),
+            _ => None,
+        }
+    }
+}
+
+impl Message for Msg {
+    fn kind(&self) -> &'static str {
+        match self {
+            Msg::Announce { .. } => "announce",
+            Msg::ListPeers => "list_peers",
+            Msg::Peers(_) => "peers",
+            Msg::Submit(_) => "submit",
+            Msg::GetHeaders { .. } => "get_headers",
+            Msg::Headers { .. } => "headers",
+            Msg::GetFile { .. } => "get_file",
+            Msg::File { .. } => "file",
+            Msg::GetForeignChunk { .. } => "get_foreign_chunk",
+            Msg::ForeignChunk { .. } => "foreign_chunk",
+            Msg::WantChunk { .. } => "want_chunk",
+            Msg::Offer { .. } => "offer",
+            Msg::Decline { .. } => "decline",
+            Msg::Placed { .. } => "placed",
+        }
+    }
+
+    fn wire_size(&self) -> usize {
+        ENVELOPE
+            + match self {
+                Msg::Announce { .. } => 32,
+                Msg::ListPeers => 0,
+                Msg::Peers(peers) => peers.len() * 40,
+                Msg::Submit(record) => record.encoded_len(),
+                Msg::GetHeaders { .. } => 16,
+                Msg::Headers { headers, .. } => headers.iter().map(|h| h.encoded_len()).sum(),
+                Msg::GetFile { .. } | Msg::GetForeignChunk { .. } => 20,
+                Msg::File { answer, .. } => answer.as_ref().map_or(1, |(record, proof)| {
+                    record.encoded_len() + proof.encoded_len()
+                }),
+                Msg::ForeignChunk { answer, .. } => answer.as_ref().map_or(1, |(chunk, proof)| {
+                    chunk.encoded_len() + proof.encoded_len()
+                }),
+                Msg::WantChunk { .. } => 40,
+                Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, Chunk::encoded_len),
+                Msg::Decline { .. } => 42,
+                Msg::Placed { .. } => 90,
+            }
+    }
+}

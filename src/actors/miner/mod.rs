@@ -1,0 +1,314 @@
+//! Miners: each keeps its own signed branch and backs up the others.
+//!
+//! A miner turns patients' records into blocks, gathers foreign chunks for each block from
+//! peers it has validated, hands its own chunks to validated peers, and answers the
+//! headers, files and chunks others ask for. Its handlers only push commands into the
+//! context; the protocol rules it applies are the pure functions of [`crate::protocol`].
+
+mod chain;
+mod own_chunks;
+mod peers;
+mod production;
+mod requests;
+mod serving;
+mod validation;
+
+use super::message::Msg;
+use super::World;
+use crate::protocol::{Block, BranchId, KeyPair, Record};
+use crate::sim::{ActorId, Context, Time};
+use chain::Chain;
+use own_chunks::OwnChunks;
+use peers::PeerBook;
+use requests::Requests;
+use serde::{Deserialize, Serialize};
+
+const BLOCK_TIMER: u64 = 0;
+const RETRY_TIMER: u64 = 1;
+const FIRST_REQUEST: u64 = 2;
+
+/// How a miner behaves; everything but `Honest` is an adversary of DESIGN §2.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behaviour {
+    #[default]
+    Honest,
+    /// Serves corrupted files when challenged.
+    Tamperer,
+    /// Embeds foreign chunks but does not keep their data, so cannot serve them.
+    FreeRider,
+}
+
+/// Timing and effort settings of every miner.
+#[derive(Clone, Debug)]
+pub struct MinerConfig {
+    /// Blocks to add after genesis.
+    pub blocks: u64,
+    pub block_interval: Time,
+    /// Files challenged per validation (one foreign chunk is challenged too).
+    pub challenges: u32,
+    pub trust_period: Time,
+    pub request_timeout: Time,
+    /// Attempts per request before the peer is left to rest.
+    pub attempts: u32,
+    /// First wait when no peer can supply a chunk; doubles up to `backoff_max`.
+    pub backoff: Time,
+    pub backoff_max: Time,
+    /// Chunk requests in flight at once.
+    pub parallel: usize,
+    /// How long an offered chunk stays reserved for the peer it was offered to.
+    pub offer_timeout: Time,
+}
+
+/// What one miner did, for the run summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinerStats {
+    pub validations_passed: u64,
+    pub validations_failed: u64,
+    pub chunks_gathered: u64,
+    pub chunks_rejected: u64,
+    pub chunks_offered: u64,
+    pub timeouts: u64,
+    pub retries: u64,
+    pub records_rejected: u64,
+}
+
+/// A block being assembled: its records are fixed, its foreign chunks are being gathered.
+struct Draft {
+    records: Vec<Record>,
+    foreign: Vec<crate::protocol::Chunk>,
+}
+
+pub struct Miner {
+    /// The miner's number, as logs name it.
+    pub number: usize,
+    keys: KeyPair,
+    exchange: ActorId,
+    config: MinerConfig,
+    behaviour: Behaviour,
+    chain: Chain,
+    pending: Vec<Record>,
+    draft: Option<Draft>,
+    own: OwnChunks,
+    peers: PeerBook,
+    requests: Requests,
+    backoff: Time,
+    retry_armed: bool,
+    pub stats: MinerStats,
+}
+
+impl Miner {
+    pub fn new(
+        number: usize,
+        keys: KeyPair,
+        exchange: ActorId,
+        config: MinerConfig,
+        behaviour: Behaviour,
+    ) -> Miner {
+        let backoff = config.backoff;
+        Miner {
+            number,
+            keys,
+            exchange,
+            config,
+            behaviour,
+            chain: Chain::default(),
+            pending: Vec::new(),
+            draft: None,
+            own: OwnChunks::default(),
+            peers: PeerBook::default(),
+            requests: Requests::new(FIRST_REQUEST),
+            backoff,
+            retry_armed: false,
+            stats: MinerStats::default(),
+        }
+    }
+
+    pub fn branch(&self) -> BranchId {
+        self.keys.public().branch_id()
+    }
+
+    pub fn blocks(&self) -> &[Block] {
+        self.chain.blocks()
+    }
+
+    pub fn behaviour(&self) -> Behaviour {
+        self.behaviour
+    }
+
+    /// Whether the miner added all the blocks it was asked to.
+    pub fn is_done(&self) -> bool {
+        self.chain.tip().next_height() > self.config.blocks
+    }
+
+    /// Foreign chunks the miner has gathered for a block it could not finish.
+    pub fn stalled_draft(&self) -> Option<usize> {
+        self.draft.as_ref().map(|draft| draft.foreign.len())
+    }
+
+    /// Own chunks no holder has confirmed embedding.
+    pub fn unplaced_chunks(&self) -> usize {
+        self.own.unplaced()
+    }
+
+    pub fn start(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
+        self.seal(Vec::new(), Vec::new(), ctx, world);
+        let number = self.number;
+        let short = self.branch().short();
+        ctx.log(crate::sim::Level::Info, || {
+            format!("Miner {number}: Initialised. PubKey hash: {short}..")
+        });
+        ctx.send(
+            self.exchange,
+            Msg::Announce {
+                branch: self.branch(),
+            },
+        );
+        ctx.send(self.exchange, Msg::ListPeers);
+        ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+    }
+
+    pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Context<Msg>, world: &mut World) {
+        if let Some(id) = msg.reply_to() {
+            let Some(request) = self.requests.close(id) else {
+                return; // a late or duplicated reply
+            };
+            if request.peer != from {
+                return;
+            }
+            self.on_reply(from, request.purpose, msg, ctx, world);
+            self.gather(ctx, world);
+            return;
+        }
+        match msg {
+            Msg::Peers(list) => {
+                for (actor, branch) in list {
+                    if actor != ctx.me {
+                        self.peers.learn(actor, branch);
+                    }
+                }
+                self.gather(ctx, world);
+            }
+            Msg::Submit(record) => self.accept_record(record, world),
+            Msg::GetHeaders {
+                request,
+                from: height,
+            } => {
+                let headers = self.chain.headers_from(height);
+                ctx.send(from, Msg::Headers { request, headers });
+            }
+            Msg::GetFile {
+                request,
+                height,
+                index,
+            } => self.serve_file(from, request, height, index, ctx),
+            Msg::GetForeignChunk {
+                request,
+                height,
+                index,
+            } => self.serve_foreign_chunk(from, request, height, index, ctx),
+            Msg::WantChunk { request, branch } => {
+                self.serve_chunk(from, request, branch, ctx, world)
+            }
+            Msg::Placed { chunk, holder, .. } => self.own.placed(chunk, holder),
+            Msg::Decline { chunk } => {
+                if let Some(peer) = self.peers.get(from) {
+                    self.own.declined(chunk, peer.branch);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_reply(
+        &mut self,
+        from: ActorId,
+        purpose: requests::Purpose,
+        msg: Msg,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        use requests::Purpose;
+        match (purpose, msg) {
+            (Purpose::Headers, Msg::Headers { headers, .. }) => {
+                self.on_headers(from, headers, ctx, world)
+            }
+            (Purpose::File { height, index }, Msg::File { answer, .. }) => {
+                self.on_file(from, height, index, answer, ctx, world)
+            }
+            (Purpose::ForeignChunk { height, index }, Msg::ForeignChunk { answer, .. }) => {
+                self.on_foreign_chunk(from, height, index, answer, ctx, world)
+            }
+            (Purpose::Chunk, Msg::Offer { chunk, .. }) => self.on_offer(from, chunk, ctx, world),
+            _ => self.blacklist(from, "answered with the wrong message", ctx),
+        }
+    }
+
+    pub fn timer(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
+        match id {
+            BLOCK_TIMER => self.start_block(ctx, world),
+            RETRY_TIMER => {
+                self.retry_armed = false;
+                for (_, peer) in self.peers.iter_mut() {
+                    peer.asked = false;
+                }
+                ctx.send(self.exchange, Msg::ListPeers);
+                self.gather(ctx, world);
+            }
+            request => self.request_timed_out(request, ctx, world),
+        }
+    }
+
+    fn accept_record(&mut self, record: Record, world: &mut World) {
+        if record.verify(&mut world.verifier) {
+            self.pending.push(record);
+        } else {
+            self.stats.records_rejected += 1;
+        }
+    }
+
+    /// Sends a new request and arms its timeout.
+    fn request(
+        &mut self,
+        peer: ActorId,
+        purpose: requests::Purpose,
+        make: impl FnOnce(u64) -> Msg,
+        ctx: &mut Context<Msg>,
+    ) {
+        let (id, msg) = self.requests.open(peer, purpose, make);
+        ctx.send(peer, msg);
+        ctx.set_timer(self.config.request_timeout, id);
+    }
+
+    fn request_timed_out(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
+        let attempts = self.config.attempts;
+        let Some(request) = self.requests.get_mut(id) else {
+            return;
+        };
+        self.stats.timeouts += 1;
+        if request.attempts < attempts {
+            request.attempts += 1;
+            self.stats.retries += 1;
+            let wait = self
+                .config
+                .request_timeout
+                .times(1 << request.attempts.min(16));
+            ctx.send(request.peer, request.msg.clone());
+            ctx.set_timer(wait, id);
+            return;
+        }
+        let request = self.requests.close(id).expect("request is open");
+        let until = ctx.now + self.config.backoff_max;
+        if let Some(peer) = self.peers.get_mut(request.peer) {
+            if peer.standing != peers::Standing::Blacklisted {
+                peer.standing = peers::Standing::Resting { until };
+            }
+        }
+        self.requests.drop_peer(request.peer);
+        let number = self.number;
+        ctx.log(crate::sim::Level::Debug, || {
+            format!("Miner {number}: actor {} does not answer", request.peer)
+        });
+        self.gather(ctx, world);
+    }
+}

@@ -1,0 +1,92 @@
+//! What a miner knows of each peer: its branch, the headers it checked, and its standing.
+
+use crate::protocol::{BlockHeader, BranchId, BranchTip};
+use crate::sim::{ActorId, Time};
+use std::collections::BTreeMap;
+
+/// Where a peer stands with this miner (DESIGN rule 11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Never validated, or its trust ran out.
+    Unknown,
+    /// Headers or challenge answers are awaited.
+    Validating {
+        waiting: usize,
+    },
+    Trusted {
+        until: Time,
+    },
+    /// Failed a check; never asked again.
+    Blacklisted,
+    /// Did not answer; left alone until `until`.
+    Resting {
+        until: Time,
+    },
+}
+
+pub struct Peer {
+    pub branch: BranchId,
+    /// The peer's headers checked so far, and the tip they lead to.
+    pub headers: Vec<BlockHeader>,
+    pub tip: BranchTip,
+    pub standing: Standing,
+    /// Already asked for a chunk in this gathering round.
+    pub asked: bool,
+}
+
+impl Peer {
+    pub fn is_trusted(&self, now: Time) -> bool {
+        matches!(self.standing, Standing::Trusted { until } if now < until)
+    }
+
+    /// Whether validation may start (or restart) now.
+    pub fn needs_validation(&self, now: Time) -> bool {
+        match self.standing {
+            Standing::Unknown => true,
+            Standing::Trusted { until } | Standing::Resting { until } => now >= until,
+            Standing::Validating { .. } | Standing::Blacklisted => false,
+        }
+    }
+}
+
+/// Peers by actor id.
+#[derive(Default)]
+pub struct PeerBook {
+    peers: BTreeMap<ActorId, Peer>,
+}
+
+impl PeerBook {
+    /// Adds a peer under the branch it claims; validation checks the claim.
+    pub fn learn(&mut self, actor: ActorId, branch: BranchId) {
+        self.peers.entry(actor).or_insert_with(|| Peer {
+            branch,
+            headers: Vec::new(),
+            tip: BranchTip::new(),
+            standing: Standing::Unknown,
+            asked: false,
+        });
+    }
+
+    pub fn get(&self, actor: ActorId) -> Option<&Peer> {
+        self.peers.get(&actor)
+    }
+
+    pub fn get_mut(&mut self, actor: ActorId) -> Option<&mut Peer> {
+        self.peers.get_mut(&actor)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (ActorId, &Peer)> {
+        self.peers.iter().map(|(&id, peer)| (id, peer))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ActorId, &mut Peer)> {
+        self.peers.iter_mut().map(|(&id, peer)| (id, peer))
+    }
+
+    /// The actor serving `branch`, if known.
+    pub fn actor_of(&self, branch: BranchId) -> Option<ActorId> {
+        self.iter()
+            .find(|(_, peer)| peer.branch == branch)
+            .map(|(id, _)| id)
+    }
+}

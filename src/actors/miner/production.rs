@@ -1,0 +1,241 @@
+//! Building blocks: take pending records, gather enough foreign chunks, seal, hand out chunks.
+//!
+//! A block is sealed only once its foreign chunks meet rule 8; until then the miner keeps
+//! asking validated peers, and when none can help it waits with exponential backoff
+//! (rule 12: it never publishes a block that breaks the rule).
+
+use super::peers::Standing;
+use super::requests::Purpose;
+use super::{Behaviour, Draft, Miner, BLOCK_TIMER, RETRY_TIMER};
+use crate::actors::message::{Msg, Refusal};
+use crate::actors::World;
+use crate::protocol::block::body_size;
+use crate::protocol::{make_chunks, Block, BlockHeader, Chunk, ChunkAuth, Placement, Record};
+use crate::sim::{ActorId, Context, Level};
+use rand::Rng;
+
+impl Miner {
+    /// Block timer: start a draft from the pending records, if there are enough.
+    pub(super) fn start_block(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
+        if self.is_done() || self.draft.is_some() {
+            return;
+        }
+        let links = (self.chain.tip().links().len() + 1).min(world.params.links as usize);
+        let header = BlockHeader::len_with_links(links) as u64;
+        let mut size = header + body_size(&[]);
+        let mut taken = 0;
+        for record in &self.pending {
+            if size + record.encoded_len() as u64 > world.params.max_primary {
+                break;
+            }
+            size += record.encoded_len() as u64;
+            taken += 1;
+        }
+        if taken == 0 || size < world.params.min_primary {
+            ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+            return;
+        }
+        let records: Vec<Record> = self.pending.drain(..taken).collect();
+        self.draft = Some(Draft {
+            records,
+            foreign: Vec::new(),
+        });
+        self.gather(ctx, world);
+    }
+
+    /// Moves the current draft towards completion: validates peers, asks trusted ones for
+    /// chunks, seals when rule 8 is met, or arms the retry timer when nobody can help.
+    pub(super) fn gather(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
+        let Some(draft) = &self.draft else {
+            return;
+        };
+        let requirement = world.params.requirement(self.chain.tip().last_primary());
+        let have = draft.foreign.len();
+        let bytes = draft.foreign.iter().map(|c| c.data.len() as u64).sum();
+        if requirement.is_met(have, bytes) {
+            return self.finish_block(ctx, world);
+        }
+        let validating = self.start_validations(ctx);
+        let in_flight = self.ask_for_chunks(ctx);
+        if in_flight == 0 && validating == 0 && !self.retry_armed {
+            self.retry_armed = true;
+            ctx.set_timer(self.backoff, RETRY_TIMER);
+            self.backoff = (self.backoff.times(2)).min(self.config.backoff_max);
+            let number = self.number;
+            ctx.log(Level::Debug, || {
+                format!("Miner {number}: waiting for chunks ({have} so far)")
+            });
+        }
+    }
+
+    /// Starts validating peers that need it, up to the parallelism limit; returns how many
+    /// validations are under way.
+    fn start_validations(&mut self, ctx: &mut Context<Msg>) -> usize {
+        let mut validating = self
+            .peers
+            .iter()
+            .filter(|(_, p)| matches!(p.standing, Standing::Validating { .. }))
+            .count();
+        let due: Vec<ActorId> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.needs_validation(ctx.now))
+            .map(|(id, _)| id)
+            .collect();
+        for peer in due
+            .into_iter()
+            .take(self.config.parallel.saturating_sub(validating))
+        {
+            self.validate(peer, ctx);
+            validating += 1;
+        }
+        validating
+    }
+
+    /// Asks random trusted peers, not yet asked this round, for chunks; returns how many
+    /// chunk requests are in flight.
+    fn ask_for_chunks(&mut self, ctx: &mut Context<Msg>) -> usize {
+        let mut in_flight = self.requests.count(|r| r.purpose == Purpose::Chunk);
+        let mut candidates: Vec<ActorId> = self
+            .peers
+            .iter()
+            .filter(|(id, peer)| {
+                peer.is_trusted(ctx.now)
+                    && !peer.asked
+                    && self
+                        .requests
+                        .count(|r| r.peer == *id && r.purpose == Purpose::Chunk)
+                        == 0
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let branch = self.branch();
+        while in_flight < self.config.parallel && !candidates.is_empty() {
+            let peer = candidates.swap_remove(ctx.rng.gen_range(0..candidates.len()));
+            self.peers.get_mut(peer).expect("candidate is known").asked = true;
+            self.request(
+                peer,
+                Purpose::Chunk,
+                |request| Msg::WantChunk { request, branch },
+                ctx,
+            );
+            in_flight += 1;
+        }
+        in_flight
+    }
+
+    pub(super) fn on_offer(
+        &mut self,
+        from: ActorId,
+        offer: Result<Chunk, Refusal>,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        let Ok(chunk) = offer else {
+            return;
+        };
+        let Some(peer) = self.peers.get(from) else {
+            return;
+        };
+        if chunk.header.source != peer.branch {
+            return self.blacklist(from, "offered a chunk of another branch", ctx);
+        }
+        if let Err(error) = chunk.verify(&world.params, &mut world.verifier) {
+            self.stats.chunks_rejected += 1;
+            return self.blacklist(from, &format!("offered a bad chunk: {error}"), ctx);
+        }
+        self.peers.get_mut(from).expect("known").asked = false;
+        self.backoff = self.config.backoff;
+        if self.may_embed(&chunk, world.params.placement) {
+            self.stats.chunks_gathered += 1;
+            self.draft.as_mut().expect("gathering").foreign.push(chunk);
+        } else {
+            ctx.send(from, Msg::Decline { chunk: chunk.id() });
+        }
+    }
+
+    /// Whether the draft may take `chunk` under the placement rule (DESIGN rule 9).
+    fn may_embed(&self, chunk: &Chunk, placement: Placement) -> bool {
+        let Some(draft) = &self.draft else {
+            return false;
+        };
+        let id = chunk.id();
+        let same_block = |c: &Chunk| c.header.source == id.source && c.header.height == id.height;
+        match placement {
+            Placement::Any => !draft.foreign.iter().any(|c| c.id() == id),
+            Placement::Distinct => {
+                !self.chain.tip().holds(id.source, id.height)
+                    && !draft.foreign.iter().any(same_block)
+            }
+        }
+    }
+
+    fn finish_block(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
+        let draft = self.draft.take().expect("a draft is being finished");
+        let found = draft.foreign.len();
+        let placed: Vec<(ActorId, crate::protocol::ChunkId)> = draft
+            .foreign
+            .iter()
+            .filter_map(|c| {
+                self.peers
+                    .actor_of(c.header.source)
+                    .map(|actor| (actor, c.id()))
+            })
+            .collect();
+        self.seal(draft.records, draft.foreign, ctx, world);
+        let (number, short) = (self.number, self.branch().short());
+        let height = self.chain.tip().next_height() - 1;
+        ctx.log(Level::Info, || {
+            format!("Miner {number}: Chunks found: ({found}/{found}) ({short})")
+        });
+        ctx.log(Level::Info, || {
+            format!("Miner {number}: Added block {height} to chain")
+        });
+        let holder = self.branch();
+        for (actor, chunk) in placed {
+            ctx.send(
+                actor,
+                Msg::Placed {
+                    chunk,
+                    holder,
+                    height,
+                },
+            );
+        }
+        if self.is_done() {
+            let left = self.own.unplaced();
+            ctx.log(Level::Info, || {
+                format!("Miner {number}: Finished with {left} chunks not yet placed")
+            });
+        } else {
+            ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+        }
+    }
+
+    /// Signs the next block, codes its primary data into chunks, and appends it.
+    pub(super) fn seal(
+        &mut self,
+        records: Vec<Record>,
+        foreign: Vec<Chunk>,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        let block = Block::seal(&self.keys, self.chain.tip(), ctx.now.0, records, foreign);
+        let chunks = make_chunks(
+            &world.codec,
+            world.params.chunk_auth,
+            &self.keys,
+            &block.header,
+            &block.primary_bytes(),
+        );
+        world.signatures += 1 + match world.params.chunk_auth {
+            ChunkAuth::Signature => chunks.len() as u64,
+            ChunkAuth::Commitment => 1,
+        };
+        self.own.add(chunks);
+        self.chain.push(block, world.params.links);
+        if self.behaviour == Behaviour::FreeRider {
+            self.chain.drop_foreign_data();
+        }
+    }
+}

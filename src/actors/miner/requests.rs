@@ -1,0 +1,75 @@
+//! Requests a miner is waiting on, so replies can be matched and silence retried.
+
+use super::super::message::Msg;
+use crate::sim::ActorId;
+use std::collections::BTreeMap;
+
+/// What a request was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Headers,
+    File { height: u64, index: u32 },
+    ForeignChunk { height: u64, index: u32 },
+    Chunk,
+}
+
+pub struct Request {
+    pub peer: ActorId,
+    pub purpose: Purpose,
+    pub msg: Msg,
+    pub attempts: u32,
+}
+
+/// Open requests by id. Ids start above the miner's fixed timer ids, so a request's id is
+/// also the id of its timeout timer.
+pub struct Requests {
+    next: u64,
+    open: BTreeMap<u64, Request>,
+}
+
+impl Requests {
+    pub fn new(first_id: u64) -> Requests {
+        Requests {
+            next: first_id,
+            open: BTreeMap::new(),
+        }
+    }
+
+    /// Opens a request; `make` builds the message from the new id.
+    pub fn open(
+        &mut self,
+        peer: ActorId,
+        purpose: Purpose,
+        make: impl FnOnce(u64) -> Msg,
+    ) -> (u64, Msg) {
+        let id = self.next;
+        self.next += 1;
+        let msg = make(id);
+        let request = Request {
+            peer,
+            purpose,
+            msg: msg.clone(),
+            attempts: 1,
+        };
+        self.open.insert(id, request);
+        (id, msg)
+    }
+
+    pub fn close(&mut self, id: u64) -> Option<Request> {
+        self.open.remove(&id)
+    }
+
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Request> {
+        self.open.get_mut(&id)
+    }
+
+    /// Open requests to `peer` for `purpose`-like work.
+    pub fn count(&self, test: impl Fn(&Request) -> bool) -> usize {
+        self.open.values().filter(|request| test(request)).count()
+    }
+
+    /// Closes every open request to `peer`.
+    pub fn drop_peer(&mut self, peer: ActorId) {
+        self.open.retain(|_, request| request.peer != peer);
+    }
+}

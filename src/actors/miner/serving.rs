@@ -1,0 +1,71 @@
+//! Answering peers: challenges for files and foreign chunks, and requests for chunks.
+//!
+//! Headers, files and foreign chunks are served to anyone (the branch is public). Own
+//! chunks go only to peers this miner has validated, so its data lands on branches it
+//! trusts; a stranger that asks is told so and validated in turn.
+
+use super::Behaviour;
+use super::Miner;
+use crate::actors::message::{Msg, Refusal};
+use crate::actors::World;
+use crate::protocol::BranchId;
+use crate::sim::{ActorId, Context};
+
+impl Miner {
+    pub(super) fn serve_file(
+        &mut self,
+        to: ActorId,
+        request: u64,
+        height: u64,
+        index: u32,
+        ctx: &mut Context<Msg>,
+    ) {
+        let mut answer = self.chain.file(height, index);
+        if self.behaviour == Behaviour::Tamperer {
+            if let Some((record, _)) = &mut answer {
+                record.payload = record.payload.with_flipped_byte(0);
+            }
+        }
+        ctx.send(to, Msg::File { request, answer });
+    }
+
+    pub(super) fn serve_foreign_chunk(
+        &mut self,
+        to: ActorId,
+        request: u64,
+        height: u64,
+        index: u32,
+        ctx: &mut Context<Msg>,
+    ) {
+        let answer = self.chain.foreign_chunk(height, index);
+        ctx.send(to, Msg::ForeignChunk { request, answer });
+    }
+
+    pub(super) fn serve_chunk(
+        &mut self,
+        to: ActorId,
+        request: u64,
+        branch: BranchId,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        self.peers.learn(to, branch);
+        let peer = self.peers.get(to).expect("just learnt");
+        let chunk = if peer.branch != branch || !peer.is_trusted(ctx.now) {
+            if peer.needs_validation(ctx.now) {
+                self.validate(to, ctx);
+            }
+            Err(Refusal::Untrusted)
+        } else {
+            let offered = self.own.offer(
+                branch,
+                world.params.placement,
+                ctx.now,
+                self.config.offer_timeout,
+            );
+            self.stats.chunks_offered += offered.is_some() as u64;
+            offered.ok_or(Refusal::NoChunk)
+        };
+        ctx.send(to, Msg::Offer { request, chunk });
+    }
+}

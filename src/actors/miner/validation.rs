@@ -1,0 +1,232 @@
+//! Validating peers before trusting them (DESIGN rule 11).
+//!
+//! The miner fetches the peer's headers it has not checked yet, checks links, signatures
+//! and branch id, then challenges the peer for randomly chosen files and one foreign chunk
+//! and checks each answer against the header's Merkle root. A peer that passes is trusted
+//! for a while; one that fails any check is blacklisted for good.
+
+use super::peers::Standing;
+use super::requests::Purpose;
+use super::Miner;
+use crate::actors::message::Msg;
+use crate::actors::World;
+use crate::protocol::merkle::MerkleProof;
+use crate::protocol::validate::extend_headers;
+use crate::protocol::{BlockHeader, Chunk, Record};
+use crate::sim::{ActorId, Context, Level};
+use rand::Rng;
+
+impl Miner {
+    /// Starts (or restarts) validating `peer` by fetching its unchecked headers.
+    pub(super) fn validate(&mut self, peer: ActorId, ctx: &mut Context<Msg>) {
+        let Some(known) = self.peers.get_mut(peer) else {
+            return;
+        };
+        known.standing = Standing::Validating { waiting: 1 };
+        let from = known.tip.next_height();
+        self.request(
+            peer,
+            Purpose::Headers,
+            |request| Msg::GetHeaders { request, from },
+            ctx,
+        );
+    }
+
+    pub(super) fn on_headers(
+        &mut self,
+        from: ActorId,
+        headers: Vec<BlockHeader>,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        let Some(peer) = self.peers.get_mut(from) else {
+            return;
+        };
+        if let Err(invalid) =
+            extend_headers(&world.params, &mut peer.tip, &headers, &mut world.verifier)
+        {
+            return self.blacklist(from, &format!("invalid header: {invalid}"), ctx);
+        }
+        if peer.tip.branch() != Some(peer.branch) {
+            return self.blacklist(from, "headers are not of the branch it announced", ctx);
+        }
+        peer.headers.extend(headers);
+        self.send_challenges(from, ctx);
+    }
+
+    fn send_challenges(&mut self, from: ActorId, ctx: &mut Context<Msg>) {
+        let peer = self.peers.get(from).expect("peer is known");
+        let with_files: Vec<(u64, u32)> = peer
+            .headers
+            .iter()
+            .filter(|h| h.file_count > 0)
+            .map(|h| (h.height, h.file_count))
+            .collect();
+        let with_chunks: Vec<(u64, u32)> = peer
+            .headers
+            .iter()
+            .filter(|h| h.chunk_count > 0)
+            .map(|h| (h.height, h.chunk_count))
+            .collect();
+        let mut challenges = Vec::new();
+        for _ in 0..self.config.challenges.min(with_files.len() as u32 * 4) {
+            let (height, count) = with_files[ctx.rng.gen_range(0..with_files.len())];
+            challenges.push(Purpose::File {
+                height,
+                index: ctx.rng.gen_range(0..count),
+            });
+        }
+        if !with_chunks.is_empty() {
+            let (height, count) = with_chunks[ctx.rng.gen_range(0..with_chunks.len())];
+            challenges.push(Purpose::ForeignChunk {
+                height,
+                index: ctx.rng.gen_range(0..count),
+            });
+        }
+        if challenges.is_empty() {
+            return self.trust(from, ctx);
+        }
+        if let Some(peer) = self.peers.get_mut(from) {
+            peer.standing = Standing::Validating {
+                waiting: challenges.len(),
+            };
+        }
+        for purpose in challenges {
+            match purpose {
+                Purpose::File { height, index } => self.request(
+                    from,
+                    purpose,
+                    |request| Msg::GetFile {
+                        request,
+                        height,
+                        index,
+                    },
+                    ctx,
+                ),
+                Purpose::ForeignChunk { height, index } => {
+                    let make = |request| Msg::GetForeignChunk {
+                        request,
+                        height,
+                        index,
+                    };
+                    self.request(from, purpose, make, ctx)
+                }
+                Purpose::Headers | Purpose::Chunk => unreachable!("only challenges are built here"),
+            }
+        }
+    }
+
+    pub(super) fn on_file(
+        &mut self,
+        from: ActorId,
+        height: u64,
+        index: u32,
+        answer: Option<(Record, MerkleProof)>,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        let Some(header) = self
+            .peers
+            .get(from)
+            .and_then(|p| p.headers.get(height as usize))
+        else {
+            return;
+        };
+        let valid = answer.is_some_and(|(record, proof)| {
+            proof.index == index
+                && proof.leaf_count == header.file_count
+                && proof.verify(&header.files_root, &record.leaf())
+                && record.verify(&mut world.verifier)
+        });
+        self.challenge_answered(
+            from,
+            valid,
+            "served a file that does not match its header",
+            ctx,
+        );
+    }
+
+    pub(super) fn on_foreign_chunk(
+        &mut self,
+        from: ActorId,
+        height: u64,
+        index: u32,
+        answer: Option<(Chunk, MerkleProof)>,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        let Some(peer) = self.peers.get(from) else {
+            return;
+        };
+        let Some(header) = peer.headers.get(height as usize) else {
+            return;
+        };
+        let valid = answer.is_some_and(|(chunk, proof)| {
+            proof.index == index
+                && proof.leaf_count == header.chunk_count
+                && proof.verify(&header.chunks_root, &chunk.leaf())
+                && chunk.header.source != peer.branch
+                && chunk.verify(&world.params, &mut world.verifier).is_ok()
+        });
+        self.challenge_answered(
+            from,
+            valid,
+            "could not serve a foreign chunk it embedded",
+            ctx,
+        );
+    }
+
+    fn challenge_answered(
+        &mut self,
+        from: ActorId,
+        valid: bool,
+        failure: &str,
+        ctx: &mut Context<Msg>,
+    ) {
+        if !valid {
+            return self.blacklist(from, failure, ctx);
+        }
+        let Some(peer) = self.peers.get_mut(from) else {
+            return;
+        };
+        match peer.standing {
+            Standing::Validating { waiting } if waiting > 1 => {
+                peer.standing = Standing::Validating {
+                    waiting: waiting - 1,
+                };
+            }
+            Standing::Validating { .. } => self.trust(from, ctx),
+            _ => {}
+        }
+    }
+
+    fn trust(&mut self, peer: ActorId, ctx: &mut Context<Msg>) {
+        let until = ctx.now + self.config.trust_period;
+        let Some(known) = self.peers.get_mut(peer) else {
+            return;
+        };
+        known.standing = Standing::Trusted { until };
+        self.stats.validations_passed += 1;
+        let (number, short) = (self.number, known.branch.short());
+        ctx.log(Level::Debug, || {
+            format!("Miner {number}: validated {short}")
+        });
+    }
+
+    /// Marks `peer` as failed for good and forgets what was asked of it.
+    pub(super) fn blacklist(&mut self, peer: ActorId, reason: &str, ctx: &mut Context<Msg>) {
+        let Some(known) = self.peers.get_mut(peer) else {
+            return;
+        };
+        if known.standing == Standing::Blacklisted {
+            return;
+        }
+        known.standing = Standing::Blacklisted;
+        self.stats.validations_failed += 1;
+        self.requests.drop_peer(peer);
+        let (number, short) = (self.number, known.branch.short());
+        ctx.log(Level::Info, || {
+            format!("Miner {number}: blacklisted {short}: {reason}")
+        });
+    }
+}

@@ -1,0 +1,135 @@
+//! `medilanac run`: the log, in the spirit of the dissertation's results, then a summary.
+
+use super::{Failure, Outcome};
+use anyhow::anyhow;
+use medilanac::export::BranchFile;
+use medilanac::scenario::Scenario;
+use medilanac::sim::{Level, RunEnd};
+use medilanac::simulation::{self, Outcome as RunOutcome};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub struct Options {
+    pub seed: u64,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub export: Option<PathBuf>,
+}
+
+pub fn run(scenario: &Scenario, options: &Options) -> Outcome {
+    let level = match (options.quiet, options.verbose) {
+        (true, _) => None,
+        (_, true) => Some(Level::Debug),
+        _ => Some(Level::Info),
+    };
+    let outcome = simulation::run(scenario, options.seed, level);
+    for line in &outcome.log {
+        println!("[{:>12}] {}", line.time.to_string(), line.text);
+    }
+    print_summary(&outcome);
+    if let Some(dir) = &options.export {
+        export(scenario, &outcome, dir)?;
+    }
+    println!("digest: {}", outcome.digest);
+    match outcome.summary.failed() {
+        0 => Ok(ExitCode::SUCCESS),
+        failed => Err(Failure::Failed(anyhow!(
+            "{failed} blocks had k chunks placed but could not be rebuilt (seed {})",
+            outcome.seed
+        ))),
+    }
+}
+
+fn print_summary(outcome: &RunOutcome) {
+    let s = &outcome.summary;
+    let end = match outcome.end {
+        RunEnd::Quiet => "network went quiet",
+        RunEnd::Deadline => "stopped at the scenario's duration",
+    };
+    let stalled: Vec<String> = outcome
+        .miners
+        .iter()
+        .filter_map(|m| {
+            m.stalled_with
+                .map(|have| format!("miner {} ({have} chunks gathered)", m.number))
+        })
+        .collect();
+    println!();
+    println!(
+        "Summary of scenario \"{}\", seed {}",
+        outcome.scenario, outcome.seed
+    );
+    println!("  virtual time      {} ({end})", outcome.end_time);
+    println!(
+        "  miners            {} ({} finished their blocks)",
+        s.miners, s.finished
+    );
+    if !stalled.is_empty() {
+        println!("  waiting for chunks {}", stalled.join(", "));
+    }
+    println!(
+        "  blocks            {} after genesis ({} with genesis)",
+        s.blocks,
+        s.blocks + s.miners as u64
+    );
+    println!(
+        "  chunks            {} made, {} placed on other branches, {} not placed",
+        s.chunks_made,
+        s.chunks_placed,
+        s.chunks_made - s.chunks_placed
+    );
+    println!(
+        "  primary data      {} bytes (headers and records)",
+        s.primary_bytes
+    );
+    println!(
+        "  foreign data      {} bytes of chunk data; all blocks {} bytes ({:.0}% of primary)",
+        s.foreign_bytes,
+        s.total_bytes,
+        100.0 * s.total_bytes as f64 / s.primary_bytes.max(1) as f64
+    );
+    println!(
+        "  validations       {} passed, {} failed",
+        s.validations_passed, s.validations_failed
+    );
+    println!(
+        "  signatures        {} made, {} verified ({} answered from the cache)",
+        outcome.signatures, outcome.verify.computed, outcome.verify.reused
+    );
+    println!(
+        "  messages          {} sent, {} lost, {} bytes; {} events",
+        outcome.engine.messages_sent,
+        outcome.engine.messages_lost,
+        outcome.engine.bytes_sent,
+        outcome.engine.events
+    );
+    let verdict = if s.failed() == 0 { "yes" } else { "NO" };
+    println!(
+        "  rebuild           {verdict}: {} of {} blocks with >= k chunks placed rebuilt from the other branches",
+        s.rebuilt, s.placeable
+    );
+    println!("  never placed      {} blocks had fewer than k chunks placed (cannot be rebuilt by anyone)", s.never_placed);
+    if s.cut_off > 0 {
+        println!("  cut off           {} blocks decoded, but their links pass through a block that was never placed", s.cut_off);
+    }
+}
+
+fn export(scenario: &Scenario, outcome: &RunOutcome, dir: &PathBuf) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::BadInput(anyhow!("cannot create {}: {e}", dir.display())))?;
+    for miner in &outcome.miners {
+        let Some(genesis) = miner.blocks.first() else {
+            continue;
+        };
+        let branch = genesis.header.branch;
+        let file = BranchFile::new(&scenario.protocol, branch, &miner.blocks);
+        let path = dir.join(format!("{branch}.json"));
+        file.write(&path).map_err(|e| Failure::Failed(e.into()))?;
+    }
+    println!(
+        "exported {} branches to {}",
+        outcome.miners.len(),
+        dir.display()
+    );
+    Ok(())
+}

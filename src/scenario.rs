@@ -1,0 +1,353 @@
+//! Scenario files: one TOML file describes one network and how long to run it.
+//!
+//! Every table rejects unknown keys, so a typo fails loudly instead of silently running the
+//! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
+//! names the field, the value and the rule it breaks. Times are in seconds in the file.
+
+use crate::actors::MinerConfig;
+use crate::protocol::params::MAX_CHUNKS;
+use crate::protocol::{Params, Placement};
+use crate::sim::{Latency, NetworkModel, Time};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use thiserror::Error;
+
+/// The scenario `medilanac run` uses when given no file.
+pub const DEFAULT: &str = include_str!("../scenarios/default.toml");
+
+/// Largest record, block or bandwidth figure accepted: 1 GiB.
+const ABSURD_BYTES: u64 = 1 << 30;
+
+/// Why a scenario cannot be used.
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Parse(String),
+    #[error("{field} = {value}: {rule}")]
+    Invalid {
+        field: &'static str,
+        value: String,
+        rule: String,
+    },
+}
+
+/// One simulated network.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Shown in summaries and plot titles.
+    pub name: String,
+    /// Seed of the run (overridden by `--seed`).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Number of miners.
+    pub miners: usize,
+    /// Blocks each miner adds after its genesis block.
+    pub blocks: u64,
+    /// Virtual seconds after which the run stops even if miners are still waiting.
+    #[serde(default = "default_duration")]
+    pub duration: f64,
+    #[serde(default)]
+    pub protocol: Params,
+    #[serde(default)]
+    pub patients: Patients,
+    #[serde(default)]
+    pub miner: MinerSettings,
+    #[serde(default)]
+    pub network: NetworkModel,
+    #[serde(default)]
+    pub adversaries: Adversaries,
+}
+
+/// The `[patients]` table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Patients {
+    /// Patients per miner; each submits one record per interval.
+    pub per_miner: usize,
+    /// Payload bytes of each record.
+    pub record_size: usize,
+    /// Seconds between one patient's records.
+    pub interval: f64,
+}
+
+/// The `[miner]` table: timing and effort of every miner.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MinerSettings {
+    /// Seconds between blocks (a block waits longer if it lacks foreign chunks).
+    pub block_interval: f64,
+    /// Files challenged per peer validation.
+    pub challenges: u32,
+    /// Seconds a validated peer stays trusted.
+    pub trust_period: f64,
+    /// Seconds before an unanswered request is sent again.
+    pub request_timeout: f64,
+    /// Sends of one request before the peer is left to rest.
+    pub attempts: u32,
+    /// First wait, in seconds, when no peer can supply a chunk; doubles up to `backoff_max`.
+    pub backoff: f64,
+    pub backoff_max: f64,
+    /// Chunk requests and validations in flight at once.
+    pub parallel: usize,
+    /// Seconds an offered chunk stays reserved for the peer it was offered to.
+    pub offer_timeout: f64,
+}
+
+/// The `[adversaries]` table: how many miners (the highest-numbered) misbehave.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Adversaries {
+    pub tamperers: usize,
+    pub free_riders: usize,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_duration() -> f64 {
+    86_400.0
+}
+
+impl Default for Patients {
+    fn default() -> Patients {
+        Patients {
+            per_miner: 4,
+            record_size: 64,
+            interval: 10.0,
+        }
+    }
+}
+
+impl Default for MinerSettings {
+    fn default() -> MinerSettings {
+        MinerSettings {
+            block_interval: 10.0,
+            challenges: 2,
+            trust_period: 600.0,
+            request_timeout: 1.0,
+            attempts: 3,
+            backoff: 1.0,
+            backoff_max: 60.0,
+            parallel: 4,
+            offer_timeout: 60.0,
+        }
+    }
+}
+
+fn invalid(field: &'static str, value: impl ToString, rule: impl ToString) -> ScenarioError {
+    ScenarioError::Invalid {
+        field,
+        value: value.to_string(),
+        rule: rule.to_string(),
+    }
+}
+
+fn positive_seconds(field: &'static str, value: f64) -> Result<(), ScenarioError> {
+    if value.is_finite() && value > 0.0 && value < 1e12 {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value,
+            "must be a positive number of seconds",
+        ))
+    }
+}
+
+impl Scenario {
+    /// Parses and checks a scenario given as TOML text.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.check()?;
+        Ok(scenario)
+    }
+
+    /// Reads, parses and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Scenario::parse(&text).map_err(|error| match error {
+            ScenarioError::Parse(message) => {
+                ScenarioError::Parse(format!("{}: {message}", path.display()))
+            }
+            other => other,
+        })
+    }
+
+    /// Rejects values the simulator cannot honour.
+    pub fn check(&self) -> Result<(), ScenarioError> {
+        self.check_sizes()?;
+        self.check_protocol()?;
+        self.check_times()?;
+        self.check_network()
+    }
+
+    fn check_sizes(&self) -> Result<(), ScenarioError> {
+        if !(1..=10_000).contains(&self.miners) {
+            return Err(invalid(
+                "miners",
+                self.miners,
+                "must be between 1 and 10000",
+            ));
+        }
+        if self.blocks > 1_000_000 {
+            return Err(invalid("blocks", self.blocks, "must be at most 1000000"));
+        }
+        let patients = &self.patients;
+        if !(1..=10_000).contains(&patients.per_miner) {
+            return Err(invalid(
+                "patients.per_miner",
+                patients.per_miner,
+                "must be between 1 and 10000",
+            ));
+        }
+        if patients.record_size as u64 > ABSURD_BYTES {
+            return Err(invalid(
+                "patients.record_size",
+                patients.record_size,
+                "must be at most 1 GiB",
+            ));
+        }
+        let adversaries = self.adversaries.tamperers + self.adversaries.free_riders;
+        if adversaries > self.miners {
+            return Err(invalid(
+                "adversaries",
+                adversaries,
+                "more adversaries than miners",
+            ));
+        }
+        if self.miner.attempts == 0 {
+            return Err(invalid("miner.attempts", 0, "must be at least 1"));
+        }
+        if self.miner.parallel == 0 {
+            return Err(invalid("miner.parallel", 0, "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    fn check_protocol(&self) -> Result<(), ScenarioError> {
+        let p = &self.protocol;
+        if p.k == 0 {
+            return Err(invalid("protocol.k", p.k, "must be at least 1"));
+        }
+        if p.m > MAX_CHUNKS {
+            return Err(invalid(
+                "protocol.m",
+                p.m,
+                format!("Reed-Solomon over GF(2^8) supports m <= {MAX_CHUNKS}"),
+            ));
+        }
+        if p.k > p.m {
+            return Err(invalid(
+                "protocol.k",
+                p.k,
+                format!("must not exceed m = {}", p.m),
+            ));
+        }
+        if p.links == 0 {
+            return Err(invalid(
+                "protocol.links",
+                0,
+                "a header links at least its predecessor",
+            ));
+        }
+        if p.max_primary > ABSURD_BYTES {
+            return Err(invalid(
+                "protocol.max_primary",
+                p.max_primary,
+                "must be at most 1 GiB",
+            ));
+        }
+        if p.min_primary > p.max_primary {
+            return Err(invalid(
+                "protocol.min_primary",
+                p.min_primary,
+                "must not exceed max_primary",
+            ));
+        }
+        let one_record =
+            self.patients.record_size as u64 + crate::protocol::Record::OVERHEAD as u64 + 1024;
+        if one_record > p.max_primary {
+            return Err(invalid(
+                "patients.record_size",
+                self.patients.record_size,
+                "a block could not hold one record within protocol.max_primary",
+            ));
+        }
+        if p.placement == Placement::Distinct && self.miners <= p.m as usize {
+            let rule = format!("placement \"distinct\" puts the m = {} chunks of a block on m other miners, so it needs more than m miners", p.m);
+            return Err(invalid("miners", self.miners, rule));
+        }
+        Ok(())
+    }
+
+    fn check_times(&self) -> Result<(), ScenarioError> {
+        let m = &self.miner;
+        positive_seconds("duration", self.duration)?;
+        positive_seconds("patients.interval", self.patients.interval)?;
+        positive_seconds("miner.block_interval", m.block_interval)?;
+        positive_seconds("miner.trust_period", m.trust_period)?;
+        positive_seconds("miner.request_timeout", m.request_timeout)?;
+        positive_seconds("miner.backoff", m.backoff)?;
+        positive_seconds("miner.backoff_max", m.backoff_max)?;
+        positive_seconds("miner.offer_timeout", m.offer_timeout)
+    }
+
+    fn check_network(&self) -> Result<(), ScenarioError> {
+        let n = &self.network;
+        if !(0.0..1.0).contains(&n.loss) {
+            return Err(invalid(
+                "network.loss",
+                n.loss,
+                "must be a probability in [0, 1)",
+            ));
+        }
+        if n.bandwidth > ABSURD_BYTES * 1024 {
+            return Err(invalid(
+                "network.bandwidth",
+                n.bandwidth,
+                "must be at most 1 TiB/s (0 = unlimited)",
+            ));
+        }
+        let bad = |x: f64| !(0.0..=3.6e6).contains(&x);
+        let latency_ok = match n.latency {
+            Latency::Constant { ms } => !bad(ms),
+            Latency::Uniform { min_ms, max_ms } => !bad(min_ms) && !bad(max_ms) && min_ms <= max_ms,
+            Latency::LogNormal { median_ms, sigma } => {
+                !bad(median_ms) && median_ms > 0.0 && !bad(sigma) && sigma <= 10.0
+            }
+        };
+        if !latency_ok {
+            let rule = "milliseconds must be finite, non-negative, at most an hour (min_ms <= max_ms; median_ms > 0, 0 <= sigma <= 10)";
+            return Err(invalid("network.latency", format!("{:?}", n.latency), rule));
+        }
+        Ok(())
+    }
+
+    /// The miners' settings in virtual time.
+    pub fn miner_config(&self) -> MinerConfig {
+        let m = &self.miner;
+        MinerConfig {
+            blocks: self.blocks,
+            block_interval: Time::from_secs_f64(m.block_interval),
+            challenges: m.challenges,
+            trust_period: Time::from_secs_f64(m.trust_period),
+            request_timeout: Time::from_secs_f64(m.request_timeout),
+            attempts: m.attempts,
+            backoff: Time::from_secs_f64(m.backoff),
+            backoff_max: Time::from_secs_f64(m.backoff_max),
+            parallel: m.parallel,
+            offer_timeout: Time::from_secs_f64(m.offer_timeout),
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The event loop: a queue of timed events, dispatched one at a time to actors.
+//!
+//! Events are ordered by (virtual time, sequence number), so ties resolve in the order they
+//! were scheduled and a run is a pure function of its actors, seed and network model. Time
+//! jumps straight to the next event; idle periods cost nothing. Actors never touch the queue:
+//! they push commands (send, set a timer) into their [`Context`], and the loop turns those
+//! into events after the handler returns. The loop knows nothing of blocks or chunks.
+
+use super::network::NetworkModel;
+use super::random::{stream, Rng};
+use super::time::Time;
+use crate::protocol::Hash;
+use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Index of an actor in the engine.
+pub type ActorId = usize;
+
+/// What the loop needs to know of a message: a name for logs and traces, and its size.
+pub trait Message {
+    fn kind(&self) -> &'static str;
+    fn wire_size(&self) -> usize;
+}
+
+/// A state machine driven by messages and timers.
+pub trait Actor {
+    type Msg: Message;
+    /// State shared by all actors of one run (protocol parameters, caches).
+    type Env;
+    fn start(&mut self, ctx: &mut Context<Self::Msg>, env: &mut Self::Env);
+    fn receive(
+        &mut self,
+        from: ActorId,
+        msg: Self::Msg,
+        ctx: &mut Context<Self::Msg>,
+        env: &mut Self::Env,
+    );
+    fn timer(&mut self, id: u64, ctx: &mut Context<Self::Msg>, env: &mut Self::Env);
+}
+
+/// How much an actor's log line matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Milestones: blocks added, chunks found.
+    Info,
+    /// Protocol steps: validations, offers, retries.
+    Debug,
+}
+
+/// One line an actor logged.
+#[derive(Clone, Debug)]
+pub struct LogLine {
+    pub time: Time,
+    pub actor: ActorId,
+    pub level: Level,
+    pub text: String,
+}
+
+/// An actor's window on the world while it handles one event.
+pub struct Context<'a, M> {
+    pub me: ActorId,
+    pub now: Time,
+    pub rng: &'a mut Rng,
+    out: &'a mut Vec<Command<M>>,
+    log: &'a mut Vec<LogLine>,
+    log_level: Option<Level>,
+}
+
+enum Command<M> {
+    Send { to: ActorId, msg: M },
+    Timer { after: Time, id: u64 },
+}
+
+impl<M> Context<'_, M> {
+    pub fn send(&mut self, to: ActorId, msg: M) {
+        self.out.push(Command::Send { to, msg });
+    }
+
+    /// Calls the actor's `timer` with `id` after `after`.
+    pub fn set_timer(&mut self, after: Time, id: u64) {
+        self.out.push(Command::Timer { after, id });
+    }
+
+    /// Records a log line; `text` is only formatted if the level is being kept.
+    pub fn log(&mut self, level: Level, text: impl FnOnce() -> String) {
+        if self.log_level.is_some_and(|kept| level <= kept) {
+            let line = LogLine {
+                time: self.now,
+                actor: self.me,
+                level,
+                text: text(),
+            };
+            self.log.push(line);
+        }
+    }
+}
+
+/// What one dispatched event was, for the journal digest and for traces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    pub time: Time,
+    pub seq: u64,
+    pub actor: ActorId,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Start,
+    Deliver {
+        from: ActorId,
+        message: &'static str,
+        size: usize,
+    },
+    Timer {
+        id: u64,
+    },
+}
+
+/// Counters the loop keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub events: u64,
+    pub messages_sent: u64,
+    pub messages_lost: u64,
+    pub bytes_sent: u64,
+}
+
+/// Why [`Engine::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// No events were left.
+    Quiet,
+    /// The next event lies past the deadline.
+    Deadline,
+}
+
+enum Event<M> {
+    Start,
+    Deliver { from: ActorId, msg: M },
+    Timer { id: u64 },
+}
+
+struct Scheduled<M> {
+    at: Time,
+    seq: u64,
+    actor: ActorId,
+    event: Event<M>,
+}
+
+impl<M> PartialEq for Scheduled<M> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl<M> Eq for Scheduled<M> {}
+impl<M> PartialOrd for Scheduled<M> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<M> Ord for Scheduled<M> {
+    /// Reversed, so that the max-heap pops the earliest event first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// A callback that sees every event before it is dispatched.
+type Observer = Box<dyn FnMut(&EventRecord)>;
+
+/// The simulation loop over actors of type `A`.
+pub struct Engine<A: Actor> {
+    actors: Vec<A>,
+    rngs: Vec<Rng>,
+    network: NetworkModel,
+    network_rng: Rng,
+    queue: BinaryHeap<Scheduled<A::Msg>>,
+    now: Time,
+    seq: u64,
+    journal: Sha256,
+    stats: EngineStats,
+    out: Vec<Command<A::Msg>>,
+    log: Vec<LogLine>,
+    log_level: Option<Level>,
+    observer: Option<Observer>,
+}
+
+impl<A: Actor> Engine<A> {
+    /// An engine whose actors all start at time zero, in index order.
+    pub fn new(actors: Vec<A>, seed: u64, network: NetworkModel) -> Engine<A> {
+        let rngs = (0..actors.len())
+            .map(|id| stream(seed, "actor", id as u64))
+            .collect();
+        let mut engine = Engine {
+            actors,
+            rngs,
+            network,
+            network_rng: stream(seed, "network", 0),
+            queue: BinaryHeap::new(),
+            now: Time::ZERO,
+            seq: 0,
+            journal: Sha256::new(),
+            stats: EngineStats::default(),
+            out: Vec::new(),
+            log: Vec::new(),
+            log_level: None,
+            observer: None,
+        };
+        for actor in 0..engine.actors.len() {
+            engine.schedule(Time::ZERO, actor, Event::Start);
+        }
+        engine
+    }
+
+    /// Keeps actors' log lines up to `level` (none are kept by default).
+    pub fn keep_log(&mut self, level: Option<Level>) {
+        self.log_level = level;
+    }
+
+    /// Calls `observer` with every event before it is dispatched.
+    pub fn observe(&mut self, observer: impl FnMut(&EventRecord) + 'static) {
+        self.observer = Some(Box::new(observer));
+    }
+
+    fn schedule(&mut self, at: Time, actor: ActorId, event: Event<A::Msg>) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.queue.push(Scheduled {
+            at,
+            seq,
+            actor,
+            event,
+        });
+    }
+
+    /// Dispatches events in order until none are left or the next lies past `deadline`.
+    pub fn run(&mut self, env: &mut A::Env, deadline: Time) -> RunEnd {
+        while let Some(next) = self.queue.peek() {
+            if next.at > deadline {
+                return RunEnd::Deadline;
+            }
+            let next = self.queue.pop().expect("peeked");
+            self.dispatch(next, env);
+        }
+        RunEnd::Quiet
+    }
+
+    fn dispatch(&mut self, scheduled: Scheduled<A::Msg>, env: &mut A::Env) {
+        let Scheduled {
+            at,
+            seq,
+            actor,
+            event,
+        } = scheduled;
+        self.now = at;
+        let kind = match &event {
+            Event::Start => EventKind::Start,
+            Event::Deliver { from, msg } => EventKind::Deliver {
+                from: *from,
+                message: msg.kind(),
+                size: msg.wire_size(),
+            },
+            Event::Timer { id } => EventKind::Timer { id: *id },
+        };
+        self.record(EventRecord {
+            time: at,
+            seq,
+            actor,
+            kind,
+        });
+        let mut ctx = Context {
+            me: actor,
+            now: at,
+            rng: &mut self.rngs[actor],
+            out: &mut self.out,
+            log: &mut self.log,
+            log_level: self.log_level,
+        };
+        let target = &mut self.actors[actor];
+        match event {
+            Event::Start => target.start(&mut ctx, env),
+            Event::Deliver { from, msg } => target.receive(from, msg, &mut ctx, env),
+            Event::Timer { id } => target.timer(id, &mut ctx, env),
+        }
+        self.apply_commands(actor);
+    }
+
+    fn record(&mut self, record: EventRecord) {
+        self.stats.events += 1;
+        let (code, from, name, size, id) = match record.kind {
+            EventKind::Start => (0u8, 0, "", 0, 0),
+            EventKind::Deliver {
+                from,
+                message,
+                size,
+            } => (1, from, message, size, 0),
+            EventKind::Timer { id } => (2, 0, "", 0, id),
+        };
+        self.journal.update(record.time.0.to_le_bytes());
+        self.journal.update([code]);
+        self.journal.update((record.actor as u64).to_le_bytes());
+        self.journal.update((from as u64).to_le_bytes());
+        self.journal.update(name.as_bytes());
+        self.journal.update((size as u64).to_le_bytes());
+        self.journal.update(id.to_le_bytes());
+        if let Some(observer) = &mut self.observer {
+            observer(&record);
+        }
+    }
+
+    fn apply_commands(&mut self, actor: ActorId) {
+        let mut out = std::mem::take(&mut self.out);
+        for command in out.drain(..) {
+            match command {
+                Command::Send { to, msg } => self.send(actor, to, msg),
+                Command::Timer { after, id } => {
+                    self.schedule(self.now + after, actor, Event::Timer { id })
+                }
+            }
+        }
+        self.out = out;
+    }
+
+    fn send(&mut self, from: ActorId, to: ActorId, msg: A::Msg) {
+        let size = msg.wire_size();
+        self.stats.messages_sent += 1;
+        self.stats.bytes_sent += size as u64;
+        match self.network.delay(size, &mut self.network_rng) {
+            Some(delay) => self.schedule(self.now + delay, to, Event::Deliver { from, msg }),
+            None => self.stats.messages_lost += 1,
+        }
+    }
+
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn actors(&self) -> &[A] {
+        &self.actors
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    pub fn log(&self) -> &[LogLine] {
+        &self.log
+    }
+
+    /// SHA-256 over every event dispatched so far.
+    pub fn journal_digest(&self) -> Hash {
+        Hash(self.journal.clone().finalize().into())
+    }
+}

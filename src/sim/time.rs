@@ -1,0 +1,55 @@
+//! Virtual time: integer microseconds since the start of a run.
+//!
+//! Integers, not floats, so that event order never depends on rounding. Scenario files give
+//! durations in seconds; they are converted once, on loading.
+
+use serde::Serialize;
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// An instant or a span of virtual time, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Time(pub u64);
+
+impl Time {
+    pub const ZERO: Time = Time(0);
+    pub const MAX: Time = Time(u64::MAX);
+
+    pub fn from_secs_f64(seconds: f64) -> Time {
+        Time((seconds * 1e6).round() as u64)
+    }
+
+    pub fn from_millis(millis: u64) -> Time {
+        Time(millis * 1_000)
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    /// `self * factor`, saturating.
+    pub fn times(self, factor: u64) -> Time {
+        Time(self.0.saturating_mul(factor))
+    }
+}
+
+impl Add for Time {
+    type Output = Time;
+    fn add(self, other: Time) -> Time {
+        Time(self.0.saturating_add(other.0))
+    }
+}
+
+impl Sub for Time {
+    type Output = Time;
+    fn sub(self, other: Time) -> Time {
+        Time(self.0.saturating_sub(other.0))
+    }
+}
+
+impl fmt::Display for Time {
+    /// Seconds with millisecond precision, as logs print them: `12.345s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:03}s", self.0 / 1_000_000, (self.0 / 1_000) % 1_000)
+    }
+}
