@@ -55,7 +55,7 @@ impl OwnChunks {
             }
             let available = slots.iter_mut().find(|slot| match slot.state {
                 State::Free => true,
-                State::Offered { at, .. } => now >= at + expiry,
+                State::Offered { to: peer, at } => peer != to && now >= at + expiry,
                 State::Placed { .. } => false,
             });
             if let Some(slot) = available {

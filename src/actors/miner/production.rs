@@ -144,14 +144,18 @@ impl Miner {
             self.stats.chunks_rejected += 1;
             return self.blacklist(from, &format!("offered a bad chunk: {error}"), ctx);
         }
+        let id = chunk.id();
+        let draft = self.draft.as_ref();
+        if draft.is_some_and(|d| d.foreign.iter().any(|c| c.id() == id)) {
+            return; // offered again after its reservation lapsed; already in the draft
+        }
+        if !self.may_embed(&chunk, world.params.placement) {
+            return ctx.send(from, Msg::Decline { chunk: id });
+        }
         self.peers.get_mut(from).expect("known").asked = false;
         self.backoff = self.config.backoff;
-        if self.may_embed(&chunk, world.params.placement) {
-            self.stats.chunks_gathered += 1;
-            self.draft.as_mut().expect("gathering").foreign.push(chunk);
-        } else {
-            ctx.send(from, Msg::Decline { chunk: chunk.id() });
-        }
+        self.stats.chunks_gathered += 1;
+        self.draft.as_mut().expect("gathering").foreign.push(chunk);
     }
 
     /// Whether the draft may take `chunk` under the placement rule (DESIGN rule 9).
@@ -162,7 +166,7 @@ impl Miner {
         let id = chunk.id();
         let same_block = |c: &Chunk| c.header.source == id.source && c.header.height == id.height;
         match placement {
-            Placement::Any => !draft.foreign.iter().any(|c| c.id() == id),
+            Placement::Any => true,
             Placement::Distinct => {
                 !self.chain.tip().holds(id.source, id.height)
                     && !draft.foreign.iter().any(same_block)
