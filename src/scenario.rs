@@ -340,6 +340,7 @@ impl Scenario {
         MinerConfig {
             blocks: self.blocks,
             block_interval: Time::from_secs_f64(m.block_interval),
+            records_per_block: self.patients.per_miner,
             challenges: m.challenges,
             trust_period: Time::from_secs_f64(m.trust_period),
             request_timeout: Time::from_secs_f64(m.request_timeout),

@@ -45,6 +45,8 @@ pub struct MinerConfig {
     /// Blocks to add after genesis.
     pub blocks: u64,
     pub block_interval: Time,
+    /// Most records one block takes: one per patient, so a backlog is spread over blocks.
+    pub records_per_block: usize,
     /// Files challenged per validation (one foreign chunk is challenged too).
     pub challenges: u32,
     pub trust_period: Time,

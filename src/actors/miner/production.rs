@@ -24,7 +24,7 @@ impl Miner {
         let header = BlockHeader::len_with_links(links) as u64;
         let mut size = header + body_size(&[]);
         let mut taken = 0;
-        for record in &self.pending {
+        for record in self.pending.iter().take(self.config.records_per_block) {
             if size + record.encoded_len() as u64 > world.params.max_primary {
                 break;
             }
