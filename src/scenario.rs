@@ -130,7 +130,7 @@ impl Default for MinerSettings {
         MinerSettings {
             block_interval: 10.0,
             challenges: 2,
-            trust_period: 600.0,
+            trust_period: 30.0,
             request_timeout: 1.0,
             attempts: 3,
             backoff: 1.0,
@@ -239,6 +239,9 @@ impl Scenario {
         let p = &self.protocol;
         if p.k == 0 {
             return Err(invalid("protocol.k", p.k, "must be at least 1"));
+        }
+        if p.m == 0 {
+            return Err(invalid("protocol.m", p.m, "must be at least 1"));
         }
         if p.m > MAX_CHUNKS {
             return Err(invalid(

@@ -52,10 +52,7 @@ pub fn run(dir: &Path, branch: &str, as_json: bool, out: Option<&Path>) -> Outco
         };
         file.write(out).map_err(|e| Failure::Failed(e.into()))?;
     }
-    let incomplete = result
-        .heights
-        .iter()
-        .any(|h| h.chunks > 0 && h.status != HeightStatus::Rebuilt);
+    let incomplete = result.rebuilt().len() < result.heights.len();
     Ok(if incomplete {
         ExitCode::from(1)
     } else {

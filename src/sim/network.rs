@@ -22,16 +22,14 @@ pub enum Latency {
     LogNormal { median_ms: f64, sigma: f64 },
 }
 
-/// Latency, bandwidth and loss of the links between actors.
+/// Latency, bandwidth and loss of the links between actors; the `[network]` table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetworkModel {
     pub latency: Latency,
     /// Bytes per second each message is sent at; 0 means unlimited.
-    #[serde(default)]
     pub bandwidth: u64,
     /// Probability that a message is lost.
-    #[serde(default)]
     pub loss: f64,
 }
 

@@ -1,0 +1,372 @@
+//! Shared helpers: scenario files with overrides, running the binary, reading its output
+//! and its branch files.
+
+use medilanac::scenario::Scenario;
+use medilanac::simulation::{self, Outcome};
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_medilanac");
+
+/// A small, fast, healthy network: 6 miners, 2 blocks after genesis, a 2-of-4 code (distinct
+/// placement needs more than m = 4 miners).
+pub const SMALL: &str = r#"
+name = "small"
+seed = 1
+miners = 6
+blocks = 2
+
+[protocol]
+k = 2
+m = 4
+"#;
+
+/// A scenario file under construction: a base text with keys set or removed.
+#[derive(Clone)]
+pub struct ScenarioText {
+    table: toml::Table,
+}
+
+impl ScenarioText {
+    /// The [`SMALL`] scenario.
+    pub fn small() -> ScenarioText {
+        ScenarioText::from_text(SMALL)
+    }
+
+    pub fn from_text(text: &str) -> ScenarioText {
+        ScenarioText {
+            table: text.parse().expect("base scenario is TOML"),
+        }
+    }
+
+    /// Sets `key` (dotted: `"protocol.k"`, `"network.latency.ms"`) to `literal`, a TOML
+    /// value as it would be written in the file (`"5"`, `"-1.0"`, `"\"ten\""`, an inline
+    /// table). Missing tables on the way are created.
+    pub fn set(mut self, key: &str, literal: &str) -> ScenarioText {
+        let parsed: toml::Table = format!("value = {literal}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{literal:?} is not a TOML value: {e}"));
+        let value = parsed["value"].clone();
+        let (table, last) = self.table_for(key);
+        table.insert(last.to_string(), value);
+        self
+    }
+
+    /// Removes `key` (dotted) from the file.
+    pub fn remove(mut self, key: &str) -> ScenarioText {
+        let (table, last) = self.table_for(key);
+        table.remove(last);
+        self
+    }
+
+    fn table_for<'a, 'k>(&'a mut self, key: &'k str) -> (&'a mut toml::Table, &'k str) {
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let last = parts.pop().expect("key is not empty");
+        let mut table = &mut self.table;
+        for part in parts {
+            let entry = table
+                .entry(part.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            table = entry
+                .as_table_mut()
+                .unwrap_or_else(|| panic!("{part} in {key} is not a table"));
+        }
+        (table, last)
+    }
+
+    pub fn text(&self) -> String {
+        toml::to_string(&self.table).expect("scenario serialises")
+    }
+
+    /// Writes the file as `dir/name` and returns its path.
+    pub fn write(&self, dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, self.text()).expect("write scenario");
+        path
+    }
+
+    /// The scenario as the library parses it (panics if it is rejected).
+    pub fn scenario(&self) -> Scenario {
+        Scenario::parse(&self.text())
+            .unwrap_or_else(|e| panic!("scenario rejected: {e}\n{}", self.text()))
+    }
+}
+
+/// A shipped scenario file.
+pub fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+/// Loads a scenario file with the library.
+pub fn load(path: &Path) -> Scenario {
+    Scenario::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs the simulation in-process without keeping log lines.
+pub fn simulate(scenario: &Scenario, seed: u64) -> Outcome {
+    simulation::run(scenario, seed, None)
+}
+
+/// What one invocation of the binary did.
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing the whole invocation when it differs.
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
+        self
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "medilanac {}\nexit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    /// The digest printed on the last line of `run`.
+    pub fn digest(&self) -> String {
+        parse_digest(&self.stdout).unwrap_or_else(|| panic!("no digest\n{}", self.describe()))
+    }
+
+    /// Lines of the event log (`[   12.345s] text`), without the time stamp.
+    pub fn log_lines(&self) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .filter(|line| line.starts_with('['))
+            .map(|line| match line.split_once("] ") {
+                Some((_, text)) => text,
+                None => panic!("log line without a time stamp: {line:?}"),
+            })
+            .collect()
+    }
+
+    /// Asserts stderr contains each of `needles`.
+    pub fn stderr_names(&self, needles: &[&str]) -> &Run {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr does not mention {needle:?}\n{}",
+                self.describe()
+            );
+        }
+        self
+    }
+}
+
+/// Runs the binary with `args`; fails the test if it was killed or panicked.
+pub fn medilanac<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let output = Command::new(BIN)
+        .args(&args)
+        .output()
+        .expect("start medilanac");
+    let run = Run {
+        args: args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    };
+    assert!(
+        output.status.code().is_some(),
+        "killed by a signal\n{}",
+        run.describe()
+    );
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the binary panicked\n{}",
+        run.describe()
+    );
+    run
+}
+
+/// `medilanac run -q FILE [extra...]`, expected to succeed; returns the run.
+pub fn run_quiet(file: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<&OsStr> = vec!["run".as_ref(), "-q".as_ref(), file.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    let run = medilanac(args);
+    run.expect(0);
+    run
+}
+
+/// The 64 hex digits after `digest: ` on the last non-empty line, if that is what it is.
+pub fn parse_digest(stdout: &str) -> Option<String> {
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty())?;
+    let hex = last.strip_prefix("digest: ")?;
+    let ok = hex.len() == 64 && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+    ok.then(|| hex.to_string())
+}
+
+/// A scenario file and the directory its run exported its branches to.
+pub struct Exported {
+    /// Holds everything; removed when dropped.
+    pub root: TempDir,
+    pub dir: PathBuf,
+    /// The `run` that exported.
+    pub run: Run,
+}
+
+impl Exported {
+    /// Writes `text` to a temporary directory, runs it with `--export`, and checks it ran.
+    pub fn new(text: &ScenarioText) -> Exported {
+        let root = TempDir::new().expect("temp dir");
+        let scenario = text.write(root.path(), "scenario.toml");
+        let dir = root.path().join("branches");
+        let dir_arg = dir.to_str().expect("UTF-8 temp path");
+        let run = run_quiet(&scenario, &["--export", dir_arg]);
+        Exported { root, dir, run }
+    }
+
+    /// Branch ids of the exported files, sorted.
+    pub fn branches(&self) -> Vec<String> {
+        branch_files(&self.dir)
+    }
+
+    pub fn path(&self, branch: &str) -> PathBuf {
+        self.dir.join(format!("{branch}.json"))
+    }
+
+    pub fn file(&self, branch: &str) -> Value {
+        read_json(&self.path(branch))
+    }
+
+    /// A fresh directory beside the export (for `--out` files and copies).
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        let path = self.root.path().join(name);
+        std::fs::create_dir_all(&path).expect("create scratch dir");
+        path
+    }
+
+    /// `medilanac reconstruct DIR BRANCH [extra...]`.
+    pub fn reconstruct(&self, branch: &str, extra: &[&str]) -> Run {
+        reconstruct(&self.dir, branch, extra)
+    }
+}
+
+/// `medilanac reconstruct DIR BRANCH [extra...]`.
+pub fn reconstruct(dir: &Path, branch: &str, extra: &[&str]) -> Run {
+    let mut args: Vec<&OsStr> = vec!["reconstruct".as_ref(), dir.as_os_str(), branch.as_ref()];
+    args.extend(extra.iter().map(OsStr::new));
+    medilanac(args)
+}
+
+/// `reconstruct --json`, its exit code checked to be 0 or 1, and its output parsed.
+pub fn reconstruct_json(dir: &Path, branch: &str) -> (Run, Value) {
+    let run = reconstruct(dir, branch, &["--json"]);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "reconstruct failed\n{}",
+        run.describe()
+    );
+    let value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("--json output is not JSON: {e}\n{}", run.describe()));
+    (run, value)
+}
+
+/// The `rebuilt` heights of a `reconstruct --json` object.
+pub fn rebuilt_heights(json: &Value) -> Vec<u64> {
+    json["rebuilt"]
+        .as_array()
+        .expect("`rebuilt` is a list")
+        .iter()
+        .map(|h| h.as_u64().expect("heights are integers"))
+        .collect()
+}
+
+/// `(rebuilt, heights)` from the last line of text output: `X of Y heights rebuilt`.
+pub fn rebuilt_count(run: &Run) -> (usize, usize) {
+    let last = run.stdout.lines().last().unwrap_or_default();
+    let parsed = last
+        .strip_suffix(" heights rebuilt")
+        .and_then(|rest| rest.split_once(" of "))
+        .and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)));
+    parsed.unwrap_or_else(|| panic!("no `X of Y heights rebuilt` line\n{}", run.describe()))
+}
+
+/// Branch ids of the `*.json` files in `dir`, sorted.
+pub fn branch_files(dir: &Path) -> Vec<String> {
+    let mut branches: Vec<String> = std::fs::read_dir(dir)
+        .expect("read export dir")
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    branches.sort();
+    branches
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn write_json(path: &Path, value: &Value) {
+    let text = serde_json::to_string_pretty(value).expect("serialise JSON");
+    std::fs::write(path, text).expect("write JSON");
+}
+
+/// The blocks of a branch file.
+pub fn blocks(file: &Value) -> &Vec<Value> {
+    file["blocks"].as_array().expect("`blocks` is a list")
+}
+
+/// The foreign chunks of one block of a branch file.
+pub fn chunks(block: &Value) -> &Vec<Value> {
+    block["foreign_chunks"]
+        .as_array()
+        .expect("`foreign_chunks` is a list")
+}
+
+/// `(source, height, index)` of a chunk in a branch file.
+pub fn chunk_id(chunk: &Value) -> (String, u64, u64) {
+    (
+        chunk["source"].as_str().expect("source").to_string(),
+        chunk["height"].as_u64().expect("height"),
+        chunk["index"].as_u64().expect("index"),
+    )
+}
+
+/// The ids of the chunks of `source` that a branch file embeds.
+pub fn chunks_of(file: &Value, source: &str) -> Vec<(String, u64, u64)> {
+    blocks(file)
+        .iter()
+        .flat_map(chunks)
+        .map(chunk_id)
+        .filter(|(s, _, _)| s == source)
+        .collect()
+}
+
+pub fn is_hex(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Copies the files of `from` into `to` (created), not recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        std::fs::copy(&path, to.join(path.file_name().unwrap())).expect("copy file");
+    }
+}
