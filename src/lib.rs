@@ -5,9 +5,11 @@
 //!   blocks, chunks, erasure coding, validation, reconstruction).
 
 pub mod actors;
+pub mod experiments;
 pub mod export;
 pub mod protocol;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
 pub mod summary;
+pub mod sweep;

@@ -30,7 +30,7 @@ pub enum ScenarioError {
     Parse(String),
     #[error("{field} = {value}: {rule}")]
     Invalid {
-        field: &'static str,
+        field: String,
         value: String,
         rule: String,
     },
@@ -62,6 +62,42 @@ pub struct Scenario {
     pub network: NetworkModel,
     #[serde(default)]
     pub adversaries: Adversaries,
+    /// What `medilanac sweep` measures in each run.
+    #[serde(default)]
+    pub experiment: Experiment,
+    /// The grid `medilanac sweep` runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
+}
+
+/// The `[experiment]` table: what one run of a sweep reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Experiment {
+    /// One row per run: the run's summary.
+    #[default]
+    Summary,
+    /// The dissertation's reconstruction fault tolerance: for `subjects` random branches,
+    /// remove the others one at a time until the first `prefix` blocks no longer rebuild.
+    FaultTolerance { subjects: usize, prefix: u64 },
+    /// The dissertation's storage proportion: block size against primary size.
+    StorageRatio,
+}
+
+/// The `[sweep]` table: every combination of the `grid` values, each run with `seeds`
+/// consecutive seeds from the scenario's `seed`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    #[serde(default = "one")]
+    pub seeds: u64,
+    /// Scenario fields by dotted path (`"protocol.k"`, `miners`), each with its values.
+    #[serde(default)]
+    pub grid: std::collections::BTreeMap<String, Vec<toml::Value>>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// The `[patients]` table.
@@ -141,9 +177,9 @@ impl Default for MinerSettings {
     }
 }
 
-fn invalid(field: &'static str, value: impl ToString, rule: impl ToString) -> ScenarioError {
+fn invalid(field: &str, value: impl ToString, rule: impl ToString) -> ScenarioError {
     ScenarioError::Invalid {
-        field,
+        field: field.to_string(),
         value: value.to_string(),
         rule: rule.to_string(),
     }
@@ -189,6 +225,7 @@ impl Scenario {
         self.check_sizes()?;
         self.check_protocol()?;
         self.check_times()?;
+        self.check_experiment()?;
         self.check_network()
     }
 
@@ -304,6 +341,39 @@ impl Scenario {
         positive_seconds("miner.backoff", m.backoff)?;
         positive_seconds("miner.backoff_max", m.backoff_max)?;
         positive_seconds("miner.offer_timeout", m.offer_timeout)
+    }
+
+    fn check_experiment(&self) -> Result<(), ScenarioError> {
+        if let Experiment::FaultTolerance { subjects, prefix } = self.experiment {
+            if subjects == 0 || subjects > self.miners {
+                let rule = format!(
+                    "must be between 1 and the number of miners ({})",
+                    self.miners
+                );
+                return Err(invalid("experiment.subjects", subjects, rule));
+            }
+            if prefix == 0 || prefix > self.blocks + 1 {
+                let rule = format!("must be between 1 and blocks + 1 ({})", self.blocks + 1);
+                return Err(invalid("experiment.prefix", prefix, rule));
+            }
+        }
+        if let Some(sweep) = &self.sweep {
+            if !(1..=100_000).contains(&sweep.seeds) {
+                return Err(invalid(
+                    "sweep.seeds",
+                    sweep.seeds,
+                    "must be between 1 and 100000",
+                ));
+            }
+            if let Some((path, _)) = sweep.grid.iter().find(|(_, values)| values.is_empty()) {
+                return Err(invalid(
+                    &format!("sweep.grid.{path}"),
+                    "[]",
+                    "needs at least one value",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn check_network(&self) -> Result<(), ScenarioError> {

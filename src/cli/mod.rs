@@ -3,6 +3,7 @@
 
 mod reconstruct;
 mod run;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use medilanac::scenario::{Scenario, DEFAULT};
@@ -49,6 +50,19 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         export: Option<PathBuf>,
     },
+    /// Run a scenario's [sweep] grid over its seeds, in parallel, to CSV.
+    Sweep {
+        scenario: PathBuf,
+        /// CSV file to write (rows appear as runs finish, in run order).
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+        /// Keep the complete runs already in FILE and run only the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Worker threads (default: one per core); the CSV is the same for any number.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Check a scenario file without running it.
     Check { scenario: PathBuf },
     /// Rebuild a branch from the other branch files in a directory.
@@ -85,6 +99,15 @@ pub fn run() -> Outcome {
                 export,
             };
             run::run(&scenario, &options)
+        }
+        Command::Sweep {
+            scenario,
+            out,
+            resume,
+            threads,
+        } => {
+            let loaded = load(Some(&scenario))?;
+            sweep::run(&loaded, &out, resume, threads)
         }
         Command::Check { scenario } => {
             let loaded = load(Some(&scenario))?;

@@ -25,7 +25,7 @@ pub use erasure::Codec;
 pub use hash::{BranchId, Hash};
 pub use keys::{KeyPair, PublicKey, Signature, Verifier};
 pub use params::{ChunkAuth, ForeignRule, Params, Placement, Requirement};
-pub use reconstruct::{reconstruct, HeightStatus, Reconstruction};
+pub use reconstruct::{decode_block, reconstruct, HeightStatus, Reconstruction};
 pub use record::Record;
 pub use tip::BranchTip;
 pub use validate::{check_block, check_header, BlockError, InvalidAt};

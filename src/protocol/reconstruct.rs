@@ -141,7 +141,15 @@ fn rebuild_height(
     let Some((header_hash, group)) = best.filter(|_| chunks >= codec.k() as usize) else {
         return outcome;
     };
-    match decode_block(params, codec, branch, height, header_hash, group, verifier) {
+    match decode_block(
+        params,
+        codec,
+        branch,
+        height,
+        header_hash,
+        group.values().copied(),
+        verifier,
+    ) {
         Ok(block) => {
             outcome.status = HeightStatus::Unlinked;
             outcome.block = Some(block);
@@ -151,19 +159,21 @@ fn rebuild_height(
     outcome
 }
 
-fn decode_block(
+/// Decodes block `height` of `branch` from verified chunks that name `header_hash`, and
+/// checks that the result is that block: right hash, branch, height, signature and body.
+pub fn decode_block<'a>(
     params: &Params,
     codec: &Codec,
     branch: BranchId,
     height: u64,
     header_hash: &Hash,
-    group: &BTreeMap<u16, &Chunk>,
+    chunks: impl IntoIterator<Item = &'a Chunk>,
     verifier: &mut Verifier,
 ) -> Result<(BlockHeader, Vec<Record>), String> {
-    let first = group.values().next().expect("group is not empty");
-    let primary_len = first.header.primary_len;
-    let shards: Vec<(usize, &[u8])> = group
-        .values()
+    let chunks: Vec<&Chunk> = chunks.into_iter().collect();
+    let primary_len = chunks.first().ok_or("no chunks")?.header.primary_len;
+    let shards: Vec<(usize, &[u8])> = chunks
+        .iter()
         .filter(|chunk| chunk.header.primary_len == primary_len)
         .map(|chunk| (chunk.header.index as usize, &chunk.data[..]))
         .collect();

@@ -1,0 +1,36 @@
+//! `medilanac sweep`: a scenario's grid to CSV, with a progress bar on a terminal.
+
+use super::{Failure, Outcome};
+use medilanac::scenario::{Scenario, ScenarioError};
+use medilanac::sweep::{self, Options, SweepError};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(scenario: &Scenario, out: &Path, resume: bool, threads: Option<usize>) -> Outcome {
+    let options = Options {
+        resume,
+        threads,
+        progress: true,
+    };
+    let report = sweep::sweep(scenario, out, &options).map_err(|error| match error {
+        SweepError::Scenario(ScenarioError::Invalid { .. }) | SweepError::Resume { .. } => {
+            Failure::BadInput(error.into())
+        }
+        other => Failure::Failed(other.into()),
+    })?;
+    let new = report.runs - report.kept;
+    match report.kept {
+        0 => println!(
+            "{} runs of \"{}\" written to {}",
+            report.runs,
+            scenario.name,
+            out.display()
+        ),
+        kept => println!(
+            "{new} runs of \"{}\" added to {} ({kept} were already there)",
+            scenario.name,
+            out.display()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}

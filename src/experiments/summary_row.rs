@@ -1,0 +1,50 @@
+//! The plain experiment: a run's summary as one row.
+
+use crate::simulation::Outcome;
+
+pub const COLUMNS: &[&str] = &[
+    "miners",
+    "finished",
+    "blocks",
+    "chunks_made",
+    "chunks_placed",
+    "placeable",
+    "rebuilt",
+    "cut_off",
+    "never_placed",
+    "failed",
+    "primary_bytes",
+    "foreign_bytes",
+    "total_bytes",
+    "validations_passed",
+    "validations_failed",
+    "messages",
+    "events",
+    "end_time_s",
+];
+
+pub fn row(outcome: &Outcome) -> Vec<String> {
+    let s = &outcome.summary;
+    let numbers = [
+        s.miners as u64,
+        s.finished as u64,
+        s.blocks,
+        s.chunks_made,
+        s.chunks_placed,
+        s.placeable,
+        s.rebuilt,
+        s.cut_off,
+        s.never_placed,
+        s.failed(),
+        s.primary_bytes,
+        s.foreign_bytes,
+        s.total_bytes,
+        s.validations_passed,
+        s.validations_failed,
+        outcome.engine.messages_sent,
+        outcome.engine.events,
+    ];
+    let mut row: Vec<String> = numbers.iter().map(u64::to_string).collect();
+    row.push(format!("{:.3}", outcome.end_time.as_secs_f64()));
+    row
+}

@@ -1,0 +1,260 @@
+//! Sweeps: one scenario run over a grid of parameter values and seeds, in parallel, to CSV.
+//!
+//! Runs execute on a rayon pool in any order, but their rows are written strictly in run
+//! order, so the file is byte-identical whatever the number of threads. Each run's rows are
+//! written and flushed together as soon as every earlier run is written; an interrupted
+//! sweep keeps them, and `resume` drops any torn tail and carries on from the first missing
+//! run. Every row names its scenario, run, grid values, seed and the run's digest, so any
+//! row can be run again alone.
+
+pub mod grid;
+
+use crate::experiments;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::simulation;
+use grid::Job;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use thiserror::Error;
+
+/// How to run a sweep.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Keep the runs already in the output file and do only the rest.
+    pub resume: bool,
+    /// Worker threads (default: one per core).
+    pub threads: Option<usize>,
+    /// Draw a progress bar on a terminal.
+    pub progress: bool,
+}
+
+/// What a sweep did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub runs: usize,
+    /// Runs found complete in the file when resuming.
+    pub kept: usize,
+}
+
+#[derive(Debug, Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot resume {path}: {reason}")]
+    Resume { path: String, reason: String },
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// The CSV header of a sweep of `base`.
+pub fn header(base: &Scenario) -> Vec<String> {
+    let mut columns: Vec<String> = ["scenario", "run", "rows_in_run"]
+        .map(String::from)
+        .to_vec();
+    columns.extend(grid::paths(base));
+    columns.push("seed".into());
+    columns.extend(
+        experiments::columns(&base.experiment)
+            .iter()
+            .map(|c| c.to_string()),
+    );
+    columns.push("digest".into());
+    columns
+}
+
+/// Runs one job and lays out its rows in the sweep's columns.
+pub fn run_job(job: &Job) -> Vec<Vec<String>> {
+    let outcome = simulation::run(&job.scenario, job.seed, None);
+    let rows = experiments::rows(&job.scenario, &outcome);
+    let count = rows.len();
+    rows.into_iter()
+        .map(|row| {
+            let mut full = vec![
+                job.scenario.name.clone(),
+                job.index.to_string(),
+                count.to_string(),
+            ];
+            full.extend(job.values.iter().cloned());
+            full.push(job.seed.to_string());
+            full.extend(row);
+            full.push(outcome.digest.to_string());
+            full
+        })
+        .collect()
+}
+
+/// Runs the sweep `base` describes, writing rows to `out`.
+pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, SweepError> {
+    let jobs = grid::jobs(base)?;
+    let header = header(base);
+    let io = |source| SweepError::Io {
+        path: out.display().to_string(),
+        source,
+    };
+    let kept = if options.resume && out.exists() {
+        resume_point(out, &header, &jobs)?
+    } else {
+        let mut file = File::create(out).map_err(io)?;
+        file.write_all(csv_line(&header).as_bytes()).map_err(io)?;
+        0
+    };
+    let mut file = OpenOptions::new().append(true).open(out).map_err(io)?;
+    let bar = progress_bar(jobs.len(), kept, options.progress);
+    run_in_order(&jobs[kept..], options.threads, |rows| {
+        let text: String = rows.iter().map(|row| csv_line(row)).collect();
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.flush())
+            .map_err(io)?;
+        bar.inc(1);
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    Ok(Report {
+        runs: jobs.len(),
+        kept,
+    })
+}
+
+fn progress_bar(total: usize, done: usize, wanted: bool) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    if wanted && std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left",
+        )
+        .expect("valid template");
+        bar.set_style(style);
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_position(done as u64);
+    bar
+}
+
+/// One CSV record, quoted where needed.
+fn csv_line(fields: &[String]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(fields).expect("writing to memory");
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("fields are UTF-8")
+}
+
+/// Runs `jobs` in parallel and hands each one's rows to `sink` in job order.
+fn run_in_order(
+    jobs: &[Job],
+    threads: Option<usize>,
+    mut sink: impl FnMut(Vec<Vec<String>>) -> Result<(), SweepError>,
+) -> Result<(), SweepError> {
+    let Some(first) = jobs.first().map(|job| job.index) else {
+        return Ok(());
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| SweepError::Threads(e.to_string()))?;
+    let (sender, receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            pool.install(|| {
+                jobs.par_iter().for_each_with(sender, |sender, job| {
+                    let _ = sender.send((job.index, run_job(job)));
+                })
+            })
+        });
+        let mut waiting = BTreeMap::new();
+        let mut next = first;
+        for (index, rows) in receiver {
+            waiting.insert(index, rows);
+            while let Some(rows) = waiting.remove(&next) {
+                sink(rows)?;
+                next += 1;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Checks an existing output file against the sweep, cuts off any incomplete tail, and
+/// returns how many runs it already holds.
+fn resume_point(out: &Path, header: &[String], jobs: &[Job]) -> Result<usize, SweepError> {
+    let fail = |reason: String| SweepError::Resume {
+        path: out.display().to_string(),
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(out)
+        .map_err(|e| fail(e.to_string()))?;
+    let found: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail(e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    if found != header {
+        return Err(fail(
+            "its columns differ from this sweep's; start a new file".into(),
+        ));
+    }
+    let mut complete = 0;
+    let mut in_run = 0;
+    let mut keep = reader.position().byte();
+    let mut record = csv::StringRecord::new();
+    while let Ok(true) = reader.read_record(&mut record) {
+        if record.len() != header.len() || record.get(header.len() - 1).map(str::len) != Some(64) {
+            break; // a row torn by the interruption
+        }
+        let Some(job) = jobs.get(complete) else {
+            return Err(fail("it holds more runs than this sweep has".into()));
+        };
+        if !matches_job(&record, job) {
+            return Err(fail(format!(
+                "run {complete} in the file is not run {complete} of this sweep"
+            )));
+        }
+        in_run += 1;
+        if record.get(2).and_then(|n| n.parse::<usize>().ok()) == Some(in_run) {
+            complete += 1;
+            in_run = 0;
+            keep = reader.position().byte();
+        }
+    }
+    cut_after(out, keep).map_err(|source| SweepError::Io {
+        path: out.display().to_string(),
+        source,
+    })?;
+    Ok(complete)
+}
+
+/// Truncates the file to `len` bytes, ending it with a newline.
+fn cut_after(path: &Path, len: u64) -> std::io::Result<()> {
+    let mut file = OpenOptions::new().read(true).write(true).open(path)?;
+    file.set_len(len)?;
+    let mut last = [0u8];
+    use std::io::{Read, Seek, SeekFrom};
+    if len > 0 {
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            file.seek(SeekFrom::End(0))?;
+            file.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+fn matches_job(record: &csv::StringRecord, job: &Job) -> bool {
+    let values = job.values.len();
+    record.get(1) == Some(job.index.to_string().as_str())
+        && (0..values).all(|i| record.get(3 + i) == Some(job.values[i].as_str()))
+        && record.get(3 + values) == Some(job.seed.to_string().as_str())
+}
