@@ -7,6 +7,7 @@
 pub mod actors;
 pub mod experiments;
 pub mod export;
+pub mod plot;
 pub mod protocol;
 pub mod scenario;
 pub mod sim;

@@ -63,6 +63,14 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Draw the plot a sweep's CSV calls for (fault tolerance or storage ratio).
+    Plot {
+        /// CSV written by `medilanac sweep`.
+        csv: PathBuf,
+        /// Image to write: .png or .svg.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Check a scenario file without running it.
     Check { scenario: PathBuf },
     /// Rebuild a branch from the other branch files in a directory.
@@ -108,6 +116,16 @@ pub fn run() -> Outcome {
         } => {
             let loaded = load(Some(&scenario))?;
             sweep::run(&loaded, &out, resume, threads)
+        }
+        Command::Plot { csv, out } => {
+            medilanac::plot::plot(&csv, &out).map_err(|e| match e {
+                medilanac::plot::PlotError::Draw(_) | medilanac::plot::PlotError::Io { .. } => {
+                    Failure::Failed(e.into())
+                }
+                _ => Failure::BadInput(e.into()),
+            })?;
+            println!("plot written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check { scenario } => {
             let loaded = load(Some(&scenario))?;
