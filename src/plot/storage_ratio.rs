@@ -7,12 +7,14 @@ use plotters::prelude::*;
 use std::collections::BTreeMap;
 
 /// Per (k, m): points of (primary bytes, block bytes, ratio), in primary-size order.
-fn series(table: &Table) -> Result<BTreeMap<(u32, u32), Vec<(f64, f64, f64)>>, PlotError> {
+type Series = BTreeMap<(u32, u32), Vec<(f64, f64, f64)>>;
+
+fn series(table: &Table) -> Result<Series, PlotError> {
     let (k, m) = (table.numbers("k")?, table.numbers("m")?);
     let primary = table.numbers("primary_bytes")?;
     let block = table.numbers("block_bytes")?;
     let ratio = table.numbers("ratio")?;
-    let mut series: BTreeMap<(u32, u32), Vec<(f64, f64, f64)>> = BTreeMap::new();
+    let mut series = Series::new();
     for i in 0..k.len() {
         let code = (k[i] as u32, m[i] as u32);
         series
