@@ -52,7 +52,8 @@ pub struct Rejected {
 #[derive(Clone, Debug)]
 pub struct Reconstruction {
     pub branch: BranchId,
-    /// Heights from 0 to the highest one any chunk names, in order.
+    /// Heights in order: every one from 0 to past the last decodable block, then any higher
+    /// height that chunks name (see [`reconstruct`]).
     pub heights: Vec<RebuiltHeight>,
     pub rejected: Vec<Rejected>,
 }
@@ -72,7 +73,7 @@ impl Reconstruction {
         (0..count).all(|height| {
             self.heights
                 .get(height as usize)
-                .is_some_and(|h| h.status == HeightStatus::Rebuilt)
+                .is_some_and(|h| h.height == height && h.status == HeightStatus::Rebuilt)
         })
     }
 }
@@ -103,8 +104,8 @@ pub fn reconstruct<'a>(
             }),
         }
     }
-    let top = by_height.keys().next_back().map_or(0, |&h| h + 1);
-    let mut heights: Vec<RebuiltHeight> = (0..top)
+    let mut heights: Vec<RebuiltHeight> = listed_heights(&by_height, codec.k())
+        .into_iter()
         .map(|height| {
             let groups = by_height.remove(&height).unwrap_or_default();
             rebuild_height(params, codec, branch, height, &groups, verifier)
@@ -116,6 +117,29 @@ pub fn reconstruct<'a>(
         heights,
         rejected,
     }
+}
+
+/// Heights reported without any chunk beyond the last decodable one: enough to show a
+/// branch's lost final blocks, too few for a forged height to blow up the report.
+const GAP_AFTER_DECODABLE: u64 = 1024;
+
+/// The heights to report: every height from 0 up to a little past the highest one that has
+/// `k` chunks (so lost blocks are counted, not skipped), then any higher height that has
+/// chunks at all. A source that signs a chunk at an absurd height gets one entry for it.
+fn listed_heights(by_height: &BTreeMap<u64, Groups>, k: u16) -> Vec<u64> {
+    let decodable = by_height
+        .iter()
+        .filter(|(_, groups)| groups.values().any(|group| group.len() >= k as usize))
+        .map(|(&height, _)| height + 1)
+        .max()
+        .unwrap_or(0);
+    let top = by_height
+        .keys()
+        .next_back()
+        .map_or(0, |&h| h.saturating_add(1));
+    let dense = top.min(decodable.saturating_add(GAP_AFTER_DECODABLE));
+    let sparse = by_height.keys().copied().filter(|&h| h >= dense);
+    (0..dense).chain(sparse).collect()
 }
 
 fn rebuild_height(
@@ -199,6 +223,11 @@ pub fn decode_block<'a>(
 
 /// Marks as rebuilt each decoded block whose links reach genesis through rebuilt blocks.
 fn link_heights(heights: &mut [RebuiltHeight]) {
+    let index_of: BTreeMap<u64, usize> = heights
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.height, i))
+        .collect();
     let hashes: Vec<Option<Hash>> = heights
         .iter()
         .map(|h| h.block.as_ref().map(|(header, _)| header.hash()))
@@ -207,10 +236,14 @@ fn link_heights(heights: &mut [RebuiltHeight]) {
         let Some((header, _)) = &heights[index].block else {
             continue;
         };
-        let mut anchored = index == 0;
+        let mut anchored = header.height == 0;
         let mut broken = None;
         for (j, link) in header.prev_headers.iter().enumerate() {
-            let Some(target) = index.checked_sub(j + 1) else {
+            let target = header
+                .height
+                .checked_sub(j as u64 + 1)
+                .and_then(|h| index_of.get(&h));
+            let Some(&target) = target else {
                 break;
             };
             match hashes[target] {

@@ -247,7 +247,7 @@ fn library_names_the_field() {
     for (text, want_field, want_value) in cases {
         match Scenario::parse(&text.text()) {
             Err(ScenarioError::Invalid { field, value, .. }) => {
-                assert_eq!((field, value.as_str()), (want_field, want_value));
+                assert_eq!((field.as_str(), value.as_str()), (want_field, want_value));
             }
             Err(other) => panic!("{want_field}: wrong error {other}"),
             Ok(_) => panic!("{want_field} = {want_value} accepted"),

@@ -1,0 +1,501 @@
+//! Reconstruction (rule 13, rule 4 and the tamperer and equivocator adversaries): a branch
+//! is rebuilt from the chunks other branches hold, and never into a block its miner did not
+//! seal.
+
+use crate::support::{self, config, flip, network_with, records_for, tip_after, Network, AUTHS};
+use medilanac::protocol::reconstruct::RebuiltHeight;
+use medilanac::protocol::{
+    make_chunks, reconstruct, Block, Chunk, ChunkAuth, ChunkProof, HeightStatus, Params,
+    Reconstruction, Verifier,
+};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use std::sync::OnceLock;
+
+/// The branch the tests rebuild.
+const LOST: usize = 2;
+
+fn shared(auth: ChunkAuth) -> &'static Network {
+    static SIGNED: OnceLock<Network> = OnceLock::new();
+    static COMMITTED: OnceLock<Network> = OnceLock::new();
+    let cell = match auth {
+        ChunkAuth::Signature => &SIGNED,
+        ChunkAuth::Commitment => &COMMITTED,
+    };
+    cell.get_or_init(|| support::network(auth, 5))
+}
+
+fn rebuild<'a>(network: &Network, chunks: impl IntoIterator<Item = &'a Chunk>) -> Reconstruction {
+    let codec = network.codec();
+    let branch = network.branch(LOST);
+    reconstruct(
+        &network.params,
+        &codec,
+        branch,
+        chunks,
+        &mut Verifier::default(),
+    )
+}
+
+fn statuses(rebuilt: &Reconstruction) -> Vec<HeightStatus> {
+    rebuilt.heights.iter().map(|h| h.status.clone()).collect()
+}
+
+/// Whether a rebuilt height holds exactly `block`'s header and records.
+fn holds(height: &RebuiltHeight, block: &Block) -> bool {
+    height
+        .block
+        .as_ref()
+        .is_some_and(|(header, records)| *header == block.header && *records == block.records)
+}
+
+/// Every decoded block is one its miner sealed (one of `versions`), and every height
+/// marked rebuilt links back to a rebuilt height.
+fn assert_never_wrong(rebuilt: &Reconstruction, versions: &[&Block]) {
+    for height in &rebuilt.heights {
+        let decoded = matches!(
+            height.status,
+            HeightStatus::Rebuilt | HeightStatus::Unlinked
+        );
+        assert!(!decoded || height.block.is_some(), "{height:?}");
+        // A height whose links fail keeps its decoded block, marked invalid.
+        if height.block.is_some() {
+            let sealed = versions
+                .iter()
+                .filter(|b| b.header.height == height.height)
+                .any(|b| holds(height, b));
+            assert!(
+                sealed,
+                "height {} rebuilt into a block never sealed",
+                height.height
+            );
+        }
+        if height.status == HeightStatus::Rebuilt && height.height > 0 {
+            let (header, _) = height.block.as_ref().unwrap();
+            let anchored = header.prev_headers.iter().enumerate().any(|(j, link)| {
+                let target = &rebuilt.heights[height.height as usize - 1 - j];
+                target.status == HeightStatus::Rebuilt
+                    && target.block.as_ref().unwrap().0.hash() == *link
+            });
+            assert!(anchored, "height {} is not linked", height.height);
+        }
+    }
+}
+
+#[test]
+fn a_branch_is_rebuilt_from_the_chunks_other_branches_embed() {
+    for auth in AUTHS {
+        let network = shared(auth);
+        let chunks = network.embedded_chunks_of(LOST);
+        let rebuilt = rebuild(network, &chunks);
+        assert!(rebuilt.rejected.is_empty());
+        assert_eq!(rebuilt.branch, network.branch(LOST));
+        // The last block's chunks are not placed yet: heights 0..=4 of 0..=5.
+        assert_eq!(rebuilt.heights.len(), 5);
+        assert!(rebuilt.prefix_rebuilt(5));
+        assert_eq!(rebuilt.rebuilt(), vec![0, 1, 2, 3, 4]);
+        for (height, block) in rebuilt.heights.iter().zip(network.blocks(LOST)) {
+            assert_eq!(height.chunks, network.params.m as usize);
+            assert!(holds(height, block));
+        }
+    }
+}
+
+#[test]
+fn chunks_of_other_branches_are_ignored() {
+    for auth in AUTHS {
+        let network = shared(auth);
+        let everything = network.embedded_chunks();
+        let own = network.embedded_chunks_of(LOST);
+        assert!(everything.len() > own.len());
+        let rebuilt = rebuild(network, &everything);
+        assert!(rebuilt.rejected.is_empty());
+        assert_eq!(statuses(&rebuilt), statuses(&rebuild(network, &own)));
+        assert!(rebuilt.prefix_rebuilt(5));
+        // Other branches' chunks alone rebuild nothing of this one.
+        let others: Vec<&Chunk> = everything
+            .iter()
+            .filter(|c| c.header.source != network.branch(LOST))
+            .collect();
+        let nothing = rebuild(network, others);
+        assert!(nothing.heights.is_empty() && nothing.rejected.is_empty());
+    }
+}
+
+#[test]
+fn a_chunk_of_another_branch_relabelled_as_this_one_is_rejected() {
+    for auth in AUTHS {
+        let network = shared(auth);
+        let mut chunks = network.embedded_chunks_of(LOST);
+        let mut forged = network.miners[0].chunks[1][0].clone();
+        forged.header.source = network.branch(LOST);
+        chunks.push(forged.clone());
+        let rebuilt = rebuild(network, &chunks);
+        assert_eq!(rebuilt.rejected.len(), 1);
+        assert_eq!(rebuilt.rejected[0].chunk, forged.id());
+        assert!(rebuilt.prefix_rebuilt(5));
+        assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn an_old_block_relabelled_to_a_later_height_by_its_own_miner_is_not_rebuilt_there() {
+    let network = shared(ChunkAuth::Signature);
+    let keys = network.keys(LOST);
+    let own = &network.miners[LOST].chunks;
+    // The miner replays block 1 as height 3: chunks naming height 3, validly signed.
+    let replayed: Vec<Chunk> = own[1]
+        .iter()
+        .map(|chunk| {
+            let mut chunk = chunk.clone();
+            chunk.header.height = 3;
+            chunk.proof = ChunkProof::Signature {
+                key: keys.public(),
+                signature: keys.sign(&chunk.leaf()),
+            };
+            chunk
+        })
+        .collect();
+    let mut verifier = Verifier::default();
+    assert_eq!(replayed[0].verify(&network.params, &mut verifier), Ok(()));
+    for pool in [
+        own[0].iter().chain(&replayed).collect::<Vec<_>>(),
+        own[..3].iter().flatten().chain(&replayed).collect(),
+    ] {
+        let rebuilt = rebuild(network, pool);
+        assert!(rebuilt.rejected.is_empty());
+        assert_eq!(rebuilt.heights.len(), 4);
+        let status = &rebuilt.heights[3].status;
+        assert!(matches!(status, HeightStatus::Invalid(_)), "{status:?}");
+        assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn chunks_that_decode_to_another_header_than_they_name_are_not_rebuilt() {
+    let network = shared(ChunkAuth::Signature);
+    let keys = network.keys(LOST);
+    let blocks = network.blocks(LOST);
+    let own = &network.miners[LOST].chunks;
+    // The miner's chunks of a second block at height 2, relabelled as the published one's.
+    let sealed = &blocks[2];
+    let tip = tip_after(&network.params, &blocks[..2]);
+    let records = records_for(LOST + 100, 2, &[120, 80]);
+    let twin = Block::seal(
+        keys,
+        &tip,
+        sealed.header.time,
+        records,
+        sealed.foreign.clone(),
+    );
+    let codec = network.codec();
+    let twin_chunks = make_chunks(
+        &codec,
+        network.params.chunk_auth,
+        keys,
+        &twin.header,
+        &twin.primary_bytes(),
+    );
+    let relabelled: Vec<Chunk> = twin_chunks
+        .iter()
+        .map(|chunk| {
+            let mut chunk = chunk.clone();
+            chunk.header.header_hash = sealed.header.hash();
+            chunk.proof = ChunkProof::Signature {
+                key: keys.public(),
+                signature: keys.sign(&chunk.leaf()),
+            };
+            chunk
+        })
+        .collect();
+    let pool = own[..2].iter().flatten().chain(&relabelled);
+    let rebuilt = rebuild(network, pool);
+    assert!(rebuilt.rejected.is_empty());
+    let status = &rebuilt.heights[2].status;
+    assert!(matches!(status, HeightStatus::Invalid(_)), "{status:?}");
+    assert!(rebuilt.heights[2].block.is_none());
+}
+
+#[test]
+fn another_branchs_block_passed_off_as_this_branchs_is_not_rebuilt() {
+    let network = shared(ChunkAuth::Signature);
+    let keys = network.keys(LOST);
+    let own = &network.miners[LOST].chunks;
+    // The miner signs chunks of another miner's block (same height) as its own.
+    let claimed: Vec<Chunk> = network.miners[0].chunks[1]
+        .iter()
+        .map(|chunk| {
+            let mut chunk = chunk.clone();
+            chunk.header.source = network.branch(LOST);
+            chunk.proof = ChunkProof::Signature {
+                key: keys.public(),
+                signature: keys.sign(&chunk.leaf()),
+            };
+            chunk
+        })
+        .collect();
+    let rebuilt = rebuild(network, own[0].iter().chain(&claimed));
+    assert!(rebuilt.rejected.is_empty());
+    let status = &rebuilt.heights[1].status;
+    assert!(matches!(status, HeightStatus::Invalid(_)), "{status:?}");
+    assert_eq!(rebuilt.rebuilt(), vec![0]);
+}
+
+#[test]
+fn a_rebuilt_header_must_carry_its_miners_signature() {
+    for auth in AUTHS {
+        let network = shared(auth);
+        let keys = network.keys(LOST);
+        let own = &network.miners[LOST].chunks;
+        // The miner spreads chunks of a block whose header it never signed.
+        let mut unsigned = network.blocks(LOST)[1].clone();
+        unsigned.header.signature.0[5] ^= 0x10;
+        let codec = network.codec();
+        let primary = unsigned.primary_bytes();
+        let chunks = make_chunks(&codec, auth, keys, &unsigned.header, &primary);
+        let rebuilt = rebuild(network, own[0].iter().chain(&chunks));
+        assert!(rebuilt.rejected.is_empty());
+        let status = &rebuilt.heights[1].status;
+        assert!(matches!(status, HeightStatus::Invalid(_)), "{status:?}");
+        assert_eq!(rebuilt.rebuilt(), vec![0]);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    #[test]
+    fn a_corrupted_chunk_is_rejected_and_the_height_rebuilt_from_the_good_ones(
+        commitment in any::<bool>(),
+        pick in any::<Index>(),
+        position in any::<usize>(),
+        mask in 1u8..,
+    ) {
+        let network = shared(AUTHS[commitment as usize]);
+        let mut chunks = network.embedded_chunks_of(LOST);
+        let at = pick.index(chunks.len());
+        chunks[at].data = flip(&chunks[at].data, position, mask);
+        let id = chunks[at].id();
+        let rebuilt = rebuild(network, &chunks);
+        prop_assert_eq!(rebuilt.rejected.len(), 1);
+        prop_assert_eq!(rebuilt.rejected[0].chunk, id);
+        let height = &rebuilt.heights[id.height as usize];
+        prop_assert_eq!(height.chunks, network.params.m as usize - 1);
+        prop_assert!(rebuilt.prefix_rebuilt(5));
+        assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_corrupted_chunk_among_only_k_leaves_the_height_too_few_never_wrong(
+        commitment in any::<bool>(),
+        height in 0u64..5,
+        order in Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
+        corrupt in any::<Index>(),
+        field in 0usize..3,
+        position in any::<usize>(),
+    ) {
+        let network = shared(AUTHS[commitment as usize]);
+        let k = network.params.k as usize;
+        let all = network.embedded_chunks_of(LOST);
+        let (mut at_height, mut rest): (Vec<Chunk>, Vec<Chunk>) =
+            all.into_iter().partition(|c| c.header.height == height);
+        at_height.sort_by_key(|c| c.header.index);
+        let mut kept: Vec<Chunk> = order[..k].iter().map(|&i| at_height[i].clone()).collect();
+        let bad = corrupt.index(k);
+        let chunk = &mut kept[bad];
+        match field {
+            0 => chunk.data = flip(&chunk.data, position, 0x80),
+            1 => chunk.header.header_hash = support::flip_hash(&chunk.header.header_hash, position as u64),
+            _ => chunk.header.primary_len += 1 + position as u64 % 3,
+        }
+        rest.extend(kept);
+        let rebuilt = rebuild(network, &rest);
+        prop_assert_eq!(rebuilt.rejected.len(), 1);
+        let status = &rebuilt.heights[height as usize].status;
+        prop_assert_eq!(status, &HeightStatus::TooFewChunks { have: k - 1 });
+        prop_assert!(rebuilt.prefix_rebuilt(height));
+        for later in &rebuilt.heights[height as usize + 1..] {
+            prop_assert_eq!(&later.status, &HeightStatus::Unlinked);
+        }
+        assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn equivocating_chunks_never_rebuild_a_mixed_or_unsealed_block(
+        commitment in any::<bool>(),
+        (first, second) in (0usize..=5, 0usize..=5),
+        orders in (
+            Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
+            Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
+        ),
+    ) {
+        let network = shared(AUTHS[commitment as usize]);
+        let height = 2;
+        let blocks = network.blocks(LOST);
+        let keys = network.keys(LOST);
+        let sealed = &blocks[height];
+        // The miner signs a second block at the same height, with other records.
+        let tip = tip_after(&network.params, &blocks[..height]);
+        let records = records_for(LOST + 100, height as u64, &[77, 33]);
+        let twin = Block::seal(keys, &tip, sealed.header.time, records, sealed.foreign.clone());
+        prop_assert_ne!(&twin.header, &sealed.header);
+        let codec = network.codec();
+        let auth = network.params.chunk_auth;
+        let twin_chunks = make_chunks(&codec, auth, keys, &twin.header, &twin.primary_bytes());
+        let own = &network.miners[LOST].chunks;
+        let mut pool: Vec<&Chunk> = own
+            .iter()
+            .enumerate()
+            .filter(|(h, _)| *h != height)
+            .flat_map(|(_, chunks)| chunks)
+            .collect();
+        pool.extend(orders.0[..first].iter().map(|&i| &own[height][i]));
+        pool.extend(orders.1[..second].iter().map(|&i| &twin_chunks[i]));
+        let rebuilt = rebuild(network, pool);
+        prop_assert!(rebuilt.rejected.is_empty());
+        let mut versions: Vec<&Block> = blocks.iter().collect();
+        versions.push(&twin);
+        assert_never_wrong(&rebuilt, &versions);
+        let at = &rebuilt.heights[height];
+        let k = network.params.k as usize;
+        if first.max(second) < k {
+            prop_assert_eq!(&at.status, &HeightStatus::TooFewChunks { have: first.max(second) });
+        } else {
+            prop_assert!(at.status == HeightStatus::Rebuilt, "{:?}", at.status);
+            if first > second {
+                prop_assert!(holds(at, sealed));
+            }
+            if second > first {
+                prop_assert!(holds(at, &twin));
+            }
+        }
+        if holds(at, sealed) {
+            prop_assert!(rebuilt.prefix_rebuilt(blocks.len() as u64));
+        }
+    }
+}
+
+#[test]
+fn with_one_link_a_lost_middle_block_leaves_later_blocks_unlinked() {
+    for auth in AUTHS {
+        let network = shared(auth);
+        let chunks = network.embedded_chunks_of(LOST);
+        let rebuilt = rebuild(network, chunks.iter().filter(|c| c.header.height != 2));
+        let unlinked = HeightStatus::Unlinked;
+        assert_eq!(
+            statuses(&rebuilt),
+            vec![
+                HeightStatus::Rebuilt,
+                HeightStatus::Rebuilt,
+                HeightStatus::TooFewChunks { have: 0 },
+                unlinked.clone(),
+                unlinked,
+            ]
+        );
+        // The later blocks are still decoded correctly, only not anchored.
+        for (height, block) in rebuilt.heights.iter().zip(network.blocks(LOST)).skip(3) {
+            assert!(holds(height, block));
+        }
+    }
+}
+
+#[test]
+fn fewer_than_k_chunks_of_a_height_leave_it_too_few_and_later_heights_unlinked() {
+    let network = shared(ChunkAuth::Signature);
+    let k = network.params.k as usize;
+    let chunks = network.embedded_chunks_of(LOST);
+    let mut at_one = 0;
+    let kept = chunks.iter().filter(|c| {
+        if c.header.height != 1 {
+            return true;
+        }
+        at_one += 1;
+        at_one < k
+    });
+    let rebuilt = rebuild(network, kept);
+    assert_eq!(
+        rebuilt.heights[1].status,
+        HeightStatus::TooFewChunks { have: k - 1 }
+    );
+    assert!(rebuilt.heights[1].block.is_none());
+    assert_eq!(rebuilt.rebuilt(), vec![0]);
+}
+
+fn linked_network(links: u16, auth: ChunkAuth) -> Network {
+    let params = Params {
+        links,
+        ..support::params(auth)
+    };
+    network_with(params, 6, 7)
+}
+
+#[test]
+fn with_two_links_a_single_lost_block_leaves_later_blocks_rebuilt() {
+    for auth in AUTHS {
+        let network = linked_network(2, auth);
+        let chunks = network.embedded_chunks_of(LOST);
+        for lost in 1..6 {
+            let rebuilt = rebuild(&network, chunks.iter().filter(|c| c.header.height != lost));
+            let mut expected: Vec<u64> = (0..7).collect();
+            expected.retain(|&h| h != lost);
+            assert_eq!(rebuilt.rebuilt(), expected, "lost {lost}");
+            let status = &rebuilt.heights[lost as usize].status;
+            assert_eq!(status, &HeightStatus::TooFewChunks { have: 0 });
+            let versions: Vec<&Block> = network.blocks(LOST).iter().collect();
+            assert_never_wrong(&rebuilt, &versions);
+        }
+        // Two consecutive lost blocks are one too many for two links.
+        let rebuilt = rebuild(
+            &network,
+            chunks
+                .iter()
+                .filter(|c| !(2..=3).contains(&c.header.height)),
+        );
+        assert_eq!(rebuilt.rebuilt(), vec![0, 1]);
+        assert_eq!(rebuilt.heights[4].status, HeightStatus::Unlinked);
+    }
+}
+
+#[test]
+fn with_three_links_two_consecutive_lost_blocks_leave_later_blocks_rebuilt() {
+    let network = linked_network(3, ChunkAuth::Commitment);
+    let chunks = network.embedded_chunks_of(LOST);
+    let rebuilt = rebuild(
+        &network,
+        chunks
+            .iter()
+            .filter(|c| !(2..=3).contains(&c.header.height)),
+    );
+    assert_eq!(rebuilt.rebuilt(), vec![0, 1, 4, 5, 6]);
+    let rebuilt = rebuild(
+        &network,
+        chunks
+            .iter()
+            .filter(|c| !(2..=4).contains(&c.header.height)),
+    );
+    assert_eq!(rebuilt.rebuilt(), vec![0, 1]);
+}
+
+#[test]
+fn a_validly_signed_chunk_naming_an_absurd_height_does_not_hide_the_real_blocks() {
+    // A hostile source miner (the case reconstruction exists for) signs a chunk of a block
+    // it claims to be at the largest height and hands it to a holder.
+    let network = shared(ChunkAuth::Commitment);
+    let keys = network.keys(LOST);
+    let mut header = network.blocks(LOST)[1].header.clone();
+    header.height = u64::MAX;
+    support::resign(&mut header, keys);
+    let primary = network.blocks(LOST)[1].primary_bytes();
+    let codec = network.codec();
+    let bogus = make_chunks(&codec, network.params.chunk_auth, keys, &header, &primary);
+    let verifier = &mut Verifier::default();
+    assert_eq!(bogus[0].verify(&network.params, verifier), Ok(()));
+    let mut chunks = network.embedded_chunks_of(LOST);
+    chunks.push(bogus[0].clone());
+    let rebuilt = rebuild(network, &chunks);
+    assert!(
+        rebuilt.prefix_rebuilt(5),
+        "real heights 0..=4 are not reported as rebuilt: {} heights returned",
+        rebuilt.heights.len()
+    );
+}
