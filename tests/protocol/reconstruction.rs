@@ -216,25 +216,36 @@ fn chunks_that_decode_to_another_header_than_they_name_are_not_rebuilt() {
     assert!(rebuilt.heights[2].block.is_none());
 }
 
+/// The chunks of `chunks`' block, relabelled by `miner` as chunks of its own branch.
+fn claimed_by(network: &Network, miner: usize, chunks: &[Chunk]) -> Vec<Chunk> {
+    let keys = network.keys(miner);
+    let claim = |chunk: &Chunk| {
+        let mut chunk = chunk.clone();
+        chunk.header.source = network.branch(miner);
+        chunk.proof = ChunkProof::Signature {
+            key: keys.public(),
+            signature: keys.sign(&chunk.leaf()),
+        };
+        chunk
+    };
+    chunks.iter().map(claim).collect()
+}
+
 #[test]
 fn another_branchs_block_passed_off_as_this_branchs_is_not_rebuilt() {
     let network = shared(ChunkAuth::Signature);
-    let keys = network.keys(LOST);
     let own = &network.miners[LOST].chunks;
-    // The miner signs chunks of another miner's block (same height) as its own.
-    let claimed: Vec<Chunk> = network.miners[0].chunks[1]
-        .iter()
-        .map(|chunk| {
-            let mut chunk = chunk.clone();
-            chunk.header.source = network.branch(LOST);
-            chunk.proof = ChunkProof::Signature {
-                key: keys.public(),
-                signature: keys.sign(&chunk.leaf()),
-            };
-            chunk
-        })
-        .collect();
-    let rebuilt = rebuild(network, own[0].iter().chain(&claimed));
+    let other = &network.miners[0].chunks;
+    // The miner signs chunks of another miner's genesis block as its own genesis ...
+    let genesis = claimed_by(network, LOST, &other[0]);
+    let rebuilt = rebuild(network, &genesis);
+    assert!(rebuilt.rejected.is_empty());
+    let status = &rebuilt.heights[0].status;
+    assert!(matches!(status, HeightStatus::Invalid(_)), "{status:?}");
+    assert!(rebuilt.rebuilt().is_empty());
+    // ... or of another miner's block 1 on top of its own genesis.
+    let block = claimed_by(network, LOST, &other[1]);
+    let rebuilt = rebuild(network, own[0].iter().chain(&block));
     assert!(rebuilt.rejected.is_empty());
     let status = &rebuilt.heights[1].status;
     assert!(matches!(status, HeightStatus::Invalid(_)), "{status:?}");
@@ -476,26 +487,57 @@ fn with_three_links_two_consecutive_lost_blocks_leave_later_blocks_rebuilt() {
     assert_eq!(rebuilt.rebuilt(), vec![0, 1]);
 }
 
-#[test]
-fn a_validly_signed_chunk_naming_an_absurd_height_does_not_hide_the_real_blocks() {
-    // A hostile source miner (the case reconstruction exists for) signs a chunk of a block
-    // it claims to be at the largest height and hands it to a holder.
-    let network = shared(ChunkAuth::Commitment);
-    let keys = network.keys(LOST);
-    let mut header = network.blocks(LOST)[1].header.clone();
-    header.height = u64::MAX;
-    support::resign(&mut header, keys);
-    let primary = network.blocks(LOST)[1].primary_bytes();
+/// Chunks of `miner`'s block 1 re-sealed by the miner as a block at `height`.
+fn forged_at(network: &Network, miner: usize, height: u64) -> Vec<Chunk> {
+    let keys = network.keys(miner);
+    let mut block = network.blocks(miner)[1].clone();
+    block.header.height = height;
+    support::resign(&mut block.header, keys);
     let codec = network.codec();
-    let bogus = make_chunks(&codec, network.params.chunk_auth, keys, &header, &primary);
-    let verifier = &mut Verifier::default();
-    assert_eq!(bogus[0].verify(&network.params, verifier), Ok(()));
+    let auth = network.params.chunk_auth;
+    make_chunks(&codec, auth, keys, &block.header, &block.primary_bytes())
+}
+
+#[test]
+fn validly_signed_chunks_naming_the_largest_height_do_not_hide_the_real_blocks() {
+    // A hostile source miner (the case reconstruction exists for) signs one chunk, or
+    // enough chunks to decode, of a block it claims to be at the largest height.
+    let network = shared(ChunkAuth::Commitment);
+    let forged = forged_at(network, LOST, u64::MAX);
+    assert_eq!(
+        forged[0].verify(&network.params, &mut Verifier::default()),
+        Ok(())
+    );
+    for count in [1, network.params.m as usize] {
+        let mut chunks = network.embedded_chunks_of(LOST);
+        chunks.extend_from_slice(&forged[..count]);
+        let rebuilt = rebuild(network, &chunks);
+        assert!(
+            rebuilt.prefix_rebuilt(5),
+            "real heights 0..=4 are not reported as rebuilt: {} heights returned",
+            rebuilt.heights.len()
+        );
+        let last = rebuilt.heights.last().unwrap();
+        assert_eq!(last.height, u64::MAX);
+        assert_ne!(last.status, HeightStatus::Rebuilt);
+    }
+}
+
+#[test]
+fn decodable_chunks_at_a_forged_far_height_do_not_blow_up_the_report() {
+    // k signed chunks are as cheap for a hostile source as one: the report must not list
+    // every height up to the one they name.
+    let network = shared(ChunkAuth::Signature);
+    let far = 1 << 18;
     let mut chunks = network.embedded_chunks_of(LOST);
-    chunks.push(bogus[0].clone());
+    chunks.extend(forged_at(network, LOST, far));
     let rebuilt = rebuild(network, &chunks);
+    assert!(rebuilt.prefix_rebuilt(5));
     assert!(
-        rebuilt.prefix_rebuilt(5),
-        "real heights 0..=4 are not reported as rebuilt: {} heights returned",
+        rebuilt.heights.len() < 50_000,
+        "{} heights listed for 5 real blocks and one forged at height {far}",
         rebuilt.heights.len()
     );
+    let forged = rebuilt.heights.iter().find(|h| h.height == far).unwrap();
+    assert_ne!(forged.status, HeightStatus::Rebuilt);
 }
