@@ -3,14 +3,18 @@
 //!
 //! - [`protocol`]: the rules as pure functions and data (hashing, signing, Merkle trees,
 //!   blocks, chunks, erasure coding, validation, reconstruction).
+//! - [`trace`]: every event of a run as JSON lines; [`replay`]: a sweep row's run again, and
+//!   the determinism self-check.
 
 pub mod actors;
 pub mod experiments;
 pub mod export;
 pub mod plot;
 pub mod protocol;
+pub mod replay;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
 pub mod summary;
 pub mod sweep;
+pub mod trace;

@@ -7,7 +7,9 @@
 use crate::actors::MinerConfig;
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
-use crate::sim::{Latency, NetworkModel, Time};
+use crate::sim::churn::ChurnModel;
+use crate::sim::network::Partition;
+use crate::sim::{ActorId, Latency, NetworkModel, Time};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use thiserror::Error;
@@ -59,9 +61,15 @@ pub struct Scenario {
     #[serde(default)]
     pub miner: MinerSettings,
     #[serde(default)]
-    pub network: NetworkModel,
+    pub network: NetworkSettings,
     #[serde(default)]
     pub adversaries: Adversaries,
+    /// How miners fail and return (no churn without this table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<ChurnModel>,
+    /// Miners that join after the start, on top of `miners`.
+    #[serde(default)]
+    pub joins: Vec<Join>,
     /// What `medilanac sweep` measures in each run.
     #[serde(default)]
     pub experiment: Experiment,
@@ -133,6 +141,83 @@ pub struct MinerSettings {
     pub parallel: usize,
     /// Seconds an offered chunk stays reserved for the peer it was offered to.
     pub offer_timeout: f64,
+}
+
+/// One `[[joins]]` entry: `count` more miners start at `at` seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    pub at: f64,
+    pub count: usize,
+}
+
+/// The `[network]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkSettings {
+    pub latency: Latency,
+    /// Bytes per second each message is sent at; 0 means unlimited.
+    pub bandwidth: u64,
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// Probability that a message arrives twice.
+    pub duplicate: f64,
+    /// Extra delay up to this many milliseconds, drawn per message, so messages reorder.
+    pub jitter_ms: f64,
+    /// Spans of time during which some miners (with their patients) are cut off.
+    pub partitions: Vec<PartitionSettings>,
+}
+
+/// One `[[network.partitions]]` entry: from `start` to `end` seconds, `miners` (and their
+/// patients) cannot reach anyone else, nor be reached.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSettings {
+    pub start: f64,
+    pub end: f64,
+    pub miners: Vec<usize>,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> NetworkSettings {
+        let model = NetworkModel::default();
+        NetworkSettings {
+            latency: model.latency,
+            bandwidth: model.bandwidth,
+            loss: model.loss,
+            duplicate: model.duplicate,
+            jitter_ms: model.jitter_ms,
+            partitions: Vec::new(),
+        }
+    }
+}
+
+impl NetworkSettings {
+    /// The engine's model, with each partitioned miner replaced by the actors `actors_of`
+    /// gives for it.
+    pub fn model(&self, actors_of: impl Fn(usize) -> Vec<ActorId>) -> NetworkModel {
+        let partitions = self
+            .partitions
+            .iter()
+            .map(|p| Partition {
+                start: Time::from_secs_f64(p.start),
+                end: Time::from_secs_f64(p.end),
+                side: p
+                    .miners
+                    .iter()
+                    .flat_map(|&miner| actors_of(miner))
+                    .collect(),
+            })
+            .collect();
+        NetworkModel {
+            latency: self.latency.clone(),
+            bandwidth: self.bandwidth,
+            loss: self.loss,
+            duplicate: self.duplicate,
+            jitter_ms: self.jitter_ms,
+            partitions,
+        }
+    }
 }
 
 /// The `[adversaries]` table: how many miners (the highest-numbered) misbehave.
@@ -226,6 +311,7 @@ impl Scenario {
         self.check_protocol()?;
         self.check_times()?;
         self.check_experiment()?;
+        self.check_churn()?;
         self.check_network()
     }
 
@@ -385,6 +471,35 @@ impl Scenario {
                 "must be a probability in [0, 1)",
             ));
         }
+        for (field, value) in [("network.duplicate", n.duplicate)] {
+            if !(0.0..1.0).contains(&value) {
+                return Err(invalid(field, value, "must be a probability in [0, 1)"));
+            }
+        }
+        if !(0.0..=3.6e6).contains(&n.jitter_ms) {
+            return Err(invalid(
+                "network.jitter_ms",
+                n.jitter_ms,
+                "must be between 0 and an hour",
+            ));
+        }
+        for p in &n.partitions {
+            if !(p.start.is_finite() && p.end.is_finite() && 0.0 <= p.start && p.start < p.end) {
+                let value = format!("start = {}, end = {}", p.start, p.end);
+                return Err(invalid(
+                    "network.partitions",
+                    value,
+                    "needs 0 <= start < end (seconds)",
+                ));
+            }
+            if let Some(miner) = p.miners.iter().find(|&&m| m >= self.total_miners()) {
+                return Err(invalid(
+                    "network.partitions.miners",
+                    miner,
+                    format!("miners are numbered 0 to {}", self.total_miners() - 1),
+                ));
+            }
+        }
         if n.bandwidth > ABSURD_BYTES * 1024 {
             return Err(invalid(
                 "network.bandwidth",
@@ -403,6 +518,73 @@ impl Scenario {
         if !latency_ok {
             let rule = "milliseconds must be finite, non-negative, at most an hour (min_ms <= max_ms; median_ms > 0, 0 <= sigma <= 10)";
             return Err(invalid("network.latency", format!("{:?}", n.latency), rule));
+        }
+        Ok(())
+    }
+
+    /// Miners at the start plus those that join later.
+    pub fn total_miners(&self) -> usize {
+        self.miners + self.joins.iter().map(|j| j.count).sum::<usize>()
+    }
+
+    /// When each miner starts, in miner order.
+    pub fn miner_starts(&self) -> Vec<Time> {
+        let mut starts = vec![Time::ZERO; self.miners];
+        for join in &self.joins {
+            starts.extend(std::iter::repeat_n(
+                Time::from_secs_f64(join.at),
+                join.count,
+            ));
+        }
+        starts
+    }
+
+    fn check_churn(&self) -> Result<(), ScenarioError> {
+        for join in &self.joins {
+            if !(join.at.is_finite() && join.at >= 0.0) || join.count > 10_000 {
+                let value = format!("at = {}, count = {}", join.at, join.count);
+                return Err(invalid(
+                    "joins",
+                    value,
+                    "needs at >= 0 seconds and count <= 10000",
+                ));
+            }
+        }
+        let Some(churn) = &self.churn else {
+            return Ok(());
+        };
+        if !churn.lifetime.is_valid() {
+            return Err(invalid(
+                "churn.lifetime",
+                format!("{:?}", churn.lifetime),
+                "parameters must be positive numbers of seconds",
+            ));
+        }
+        if !churn.downtime.is_valid() {
+            return Err(invalid(
+                "churn.downtime",
+                format!("{:?}", churn.downtime),
+                "parameters must be positive numbers of seconds",
+            ));
+        }
+        for (field, value) in [("churn.leave", churn.leave), ("churn.wipe", churn.wipe)] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(invalid(field, value, "must be a probability in [0, 1]"));
+            }
+        }
+        for burst in &churn.bursts {
+            if !(burst.at >= 0.0
+                && burst.duration > 0.0
+                && burst.at.is_finite()
+                && burst.duration.is_finite())
+            {
+                let value = format!("at = {}, duration = {}", burst.at, burst.duration);
+                return Err(invalid(
+                    "churn.bursts",
+                    value,
+                    "needs at >= 0 and duration > 0 seconds",
+                ));
+            }
         }
         Ok(())
     }

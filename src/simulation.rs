@@ -4,11 +4,12 @@
 //! and logs as "Miner i"), the patients come after. Keys are derived from the seed, so the
 //! whole run, and its digest, follows from the scenario and the seed.
 
-use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Node, Patient, World};
+use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Msg, Node, Patient, World};
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Block, Codec, Hash, KeyPair};
 use crate::scenario::Scenario;
-use crate::sim::{Engine, EngineStats, Level, LogLine, RunEnd, Time};
+use crate::sim::churn::Change;
+use crate::sim::{stream, Engine, EngineStats, Level, LogLine, Observer, RunEnd, Time};
 use crate::summary::Summary;
 use sha2::{Digest, Sha256};
 
@@ -22,6 +23,10 @@ pub struct MinerOutcome {
     /// Foreign chunks gathered for a block it could not complete.
     pub stalled_with: Option<usize>,
     pub unplaced_chunks: usize,
+    /// Whether the miner was running when the run ended.
+    pub alive: bool,
+    /// Branches the miner lost when it came back wiped, oldest first.
+    pub retired: Vec<Vec<Block>>,
 }
 
 /// Everything a run produced.
@@ -43,11 +48,24 @@ pub struct Outcome {
 /// The miners' behaviours: the highest-numbered are the adversaries.
 fn behaviours(scenario: &Scenario) -> Vec<Behaviour> {
     let a = &scenario.adversaries;
-    let honest = scenario.miners - a.tamperers - a.free_riders;
+    let honest = scenario.total_miners() - a.tamperers - a.free_riders;
     let mut all = vec![Behaviour::Honest; honest];
     all.extend(std::iter::repeat_n(Behaviour::FreeRider, a.free_riders));
     all.extend(std::iter::repeat_n(Behaviour::Tamperer, a.tamperers));
     all
+}
+
+/// When each actor starts: the exchange at once, each miner and its patients when it joins.
+fn starts(scenario: &Scenario) -> Vec<Time> {
+    let miners = scenario.miner_starts();
+    let per_miner = scenario.patients.per_miner;
+    let patients = miners
+        .iter()
+        .flat_map(|&at| std::iter::repeat_n(at, per_miner));
+    std::iter::once(Time::ZERO)
+        .chain(miners.iter().copied())
+        .chain(patients)
+        .collect()
 }
 
 fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
@@ -60,7 +78,7 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
     }
     let p = &scenario.patients;
     let interval = Time::from_secs_f64(p.interval);
-    for number in 0..scenario.miners * p.per_miner {
+    for number in 0..scenario.total_miners() * p.per_miner {
         let keys = KeyPair::derive(seed, "patient", number as u64);
         let miner = 1 + number / p.per_miner;
         nodes.push(Node::Patient(Box::new(Patient::new(
@@ -76,17 +94,54 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
 
 /// Runs `scenario` with `seed`, keeping log lines up to `log_level`.
 pub fn run(scenario: &Scenario, seed: u64, log_level: Option<Level>) -> Outcome {
+    run_observed(scenario, seed, log_level, None)
+}
+
+/// The actors of a run with `seed`, in engine order, before they start (for trace names).
+pub fn actors(scenario: &Scenario, seed: u64) -> Vec<Node> {
+    build(scenario, seed)
+}
+
+/// [`run`], with `observer` shown every event and the message it delivers before it is
+/// dispatched (traces). It only reads: the outcome and digest are those of [`run`].
+pub fn run_observed(
+    scenario: &Scenario,
+    seed: u64,
+    log_level: Option<Level>,
+    observer: Option<Observer<Msg>>,
+) -> Outcome {
     let params = scenario.protocol.clone();
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
-    let mut world = World::new(params, codec);
-    let mut engine = Engine::new(build(scenario, seed), seed, scenario.network.clone());
+    let mut world = World::new(params, codec, seed);
+    let per_miner = scenario.patients.per_miner;
+    let patients_start = 1 + scenario.total_miners();
+    let network = scenario.network.model(|miner| {
+        let patients = (0..per_miner).map(|i| patients_start + miner * per_miner + i);
+        std::iter::once(1 + miner).chain(patients).collect()
+    });
+    let until = Time::from_secs_f64(scenario.duration);
+    let mut engine = Engine::with_starts(build(scenario, seed), &starts(scenario), seed, network);
+    if let Some(churn) = &scenario.churn {
+        let joined = scenario.miner_starts();
+        for event in churn.schedule(&joined, until, &mut stream(seed, "churn", 0)) {
+            let actor = 1 + event.member;
+            match event.change {
+                Change::Down => engine.schedule_down(actor, event.at),
+                Change::Up { wiped } => engine.schedule_up(actor, event.at, wiped),
+            }
+        }
+    }
     engine.keep_log(log_level);
-    let end = engine.run(&mut world, Time::from_secs_f64(scenario.duration));
+    if let Some(observer) = observer {
+        engine.observe_messages(observer);
+    }
+    let end = engine.run(&mut world, until);
     let miners: Vec<MinerOutcome> = engine
         .actors()
         .iter()
-        .filter_map(Node::as_miner)
-        .map(|miner| MinerOutcome {
+        .enumerate()
+        .filter_map(|(actor, node)| node.as_miner().map(|miner| (engine.is_alive(actor), miner)))
+        .map(|(alive, miner)| MinerOutcome {
             number: miner.number,
             behaviour: miner.behaviour(),
             blocks: miner.blocks().to_vec(),
@@ -94,6 +149,8 @@ pub fn run(scenario: &Scenario, seed: u64, log_level: Option<Level>) -> Outcome 
             finished: miner.is_done(),
             stalled_with: miner.stalled_draft(),
             unplaced_chunks: miner.unplaced_chunks(),
+            alive,
+            retired: miner.retired().to_vec(),
         })
         .collect();
     let summary = Summary::of(&world.params, &world.codec, &miners, &mut world.verifier);

@@ -8,7 +8,7 @@
 //! Every other block must rebuild.
 
 use crate::protocol::{
-    reconstruct, BranchId, Chunk, ChunkId, Codec, HeightStatus, Params, Verifier,
+    reconstruct, Block, BranchId, Chunk, ChunkId, Codec, HeightStatus, Params, Verifier,
 };
 use crate::simulation::MinerOutcome;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +28,7 @@ pub struct Summary {
     pub total_bytes: u64,
     pub validations_passed: u64,
     pub validations_failed: u64,
-    /// Blocks (genesis included) with at least `k` chunks placed.
+    /// Blocks (genesis included) with at least `k` chunks on branches still running.
     pub placeable: u64,
     /// Of those, blocks rebuilt from the other branches.
     pub rebuilt: u64,
@@ -36,6 +36,19 @@ pub struct Summary {
     pub cut_off: u64,
     /// Blocks with fewer than `k` chunks placed anywhere.
     pub never_placed: u64,
+    /// Blocks that had `k` chunks placed, but fewer than `k` on branches still running:
+    /// lost to churn.
+    pub lost: u64,
+}
+
+/// A branch whose blocks are to be rebuilt: a miner's current one or one it lost to a wipe.
+fn branches(miners: &[MinerOutcome]) -> impl Iterator<Item = &[Block]> {
+    let current = miners.iter().map(|m| m.blocks.as_slice());
+    current.chain(
+        miners
+            .iter()
+            .flat_map(|m| m.retired.iter().map(Vec::as_slice)),
+    )
 }
 
 impl Summary {
@@ -51,74 +64,100 @@ impl Summary {
             ..Summary::default()
         };
         for miner in miners {
-            summary.blocks += miner.blocks.len().saturating_sub(1) as u64;
-            summary.chunks_made += miner.blocks.len() as u64 * params.m as u64;
             summary.validations_passed += miner.stats.validations_passed;
             summary.validations_failed += miner.stats.validations_failed;
-            for block in &miner.blocks {
+        }
+        for blocks in branches(miners) {
+            summary.blocks += blocks.len().saturating_sub(1) as u64;
+            summary.chunks_made += blocks.len() as u64 * params.m as u64;
+            for block in blocks {
                 let size = block.size();
                 summary.primary_bytes += size.primary();
                 summary.foreign_bytes += size.foreign_data;
                 summary.total_bytes += size.total();
             }
         }
-        let placed = placed_chunks(miners);
-        summary.chunks_placed = placed.values().map(|set| set.len() as u64).sum();
-        for miner in miners {
-            summary.add_rebuild(params, codec, miner, miners, &placed, verifier);
+        let anywhere = placed_chunks(branches(miners));
+        let live = placed_chunks(
+            miners
+                .iter()
+                .filter(|m| m.alive)
+                .map(|m| m.blocks.as_slice()),
+        );
+        summary.chunks_placed = anywhere.values().map(|set| set.len() as u64).sum();
+        let sources: Vec<&Chunk> = miners
+            .iter()
+            .filter(|m| m.alive)
+            .flat_map(|m| m.blocks.iter().flat_map(|b| b.foreign.iter()))
+            .collect();
+        for blocks in branches(miners) {
+            summary.add_rebuild(
+                params,
+                codec,
+                blocks,
+                &sources,
+                [&anywhere, &live],
+                verifier,
+            );
         }
         summary
     }
 
+    /// Rebuilds one branch from the chunks on running branches and counts its blocks.
     fn add_rebuild(
         &mut self,
         params: &Params,
         codec: &Codec,
-        miner: &MinerOutcome,
-        miners: &[MinerOutcome],
-        placed: &BTreeMap<BranchId, BTreeSet<ChunkId>>,
+        blocks: &[Block],
+        sources: &[&Chunk],
+        [anywhere, live]: [&Placed; 2],
         verifier: &mut Verifier,
     ) {
-        let Some(genesis) = miner.blocks.first() else {
+        let Some(genesis) = blocks.first() else {
             return;
         };
         let branch = genesis.header.branch;
-        let chunks = miners
-            .iter()
-            .filter(|other| other.number != miner.number)
-            .flat_map(|other| other.blocks.iter().flat_map(|b| b.foreign.iter()));
-        let rebuilt = reconstruct(params, codec, branch, chunks, verifier);
-        let empty = BTreeSet::new();
-        let placed = placed.get(&branch).unwrap_or(&empty);
-        for height in 0..miner.blocks.len() as u64 {
-            let count = placed.iter().filter(|id| id.height == height).count();
-            if count < params.k as usize {
+        let rebuilt = reconstruct(params, codec, branch, sources.iter().copied(), verifier);
+        let count = |placed: &Placed, height: u64| {
+            placed
+                .get(&branch)
+                .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
+        };
+        let k = params.k as usize;
+        for height in 0..blocks.len() as u64 {
+            if count(anywhere, height) < k {
                 self.never_placed += 1;
-                continue;
-            }
-            self.placeable += 1;
-            match rebuilt.heights.get(height as usize).map(|h| &h.status) {
-                Some(HeightStatus::Rebuilt) => self.rebuilt += 1,
-                Some(HeightStatus::Unlinked) => self.cut_off += 1,
-                _ => {}
+            } else if count(live, height) < k {
+                self.lost += 1;
+            } else {
+                self.placeable += 1;
+                let status = rebuilt
+                    .heights
+                    .get(height as usize)
+                    .filter(|h| h.height == height)
+                    .map(|h| &h.status);
+                match status {
+                    Some(HeightStatus::Rebuilt) => self.rebuilt += 1,
+                    Some(HeightStatus::Unlinked) => self.cut_off += 1,
+                    _ => {}
+                }
             }
         }
     }
 
-    /// Blocks that had `k` chunks placed and yet were neither rebuilt nor cut off by a
-    /// lost earlier block: these break the protocol's promise.
+    /// Blocks that had `k` chunks on running branches and yet were neither rebuilt nor cut
+    /// off by a lost earlier block: these break the protocol's promise.
     pub fn failed(&self) -> u64 {
         self.placeable - self.rebuilt - self.cut_off
     }
 }
 
-/// Distinct chunks each branch has on other branches.
-fn placed_chunks(miners: &[MinerOutcome]) -> BTreeMap<BranchId, BTreeSet<ChunkId>> {
-    let mut placed: BTreeMap<BranchId, BTreeSet<ChunkId>> = BTreeMap::new();
-    let all = miners
-        .iter()
-        .flat_map(|m| m.blocks.iter().flat_map(|b| b.foreign.iter()));
-    for chunk in all {
+/// Distinct chunks of each branch held by the given branches.
+type Placed = BTreeMap<BranchId, BTreeSet<ChunkId>>;
+
+fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {
+    let mut placed = Placed::new();
+    for chunk in holders.flat_map(|blocks| blocks.iter().flat_map(|b| b.foreign.iter())) {
         placed
             .entry(chunk.header.source)
             .or_default()

@@ -92,6 +92,68 @@ impl Msg {
             _ => None,
         }
     }
+
+    /// The fields that identify this message in a trace (request id, height, index, short
+    /// branch and chunk ids), as a JSON object; payloads are left out.
+    pub fn key_fields(&self) -> serde_json::Value {
+        use serde_json::json;
+        let chunk = |id: &ChunkId| format!("{}/{}/{}", id.source.short(), id.height, id.index);
+        match self {
+            Msg::Announce { branch } => json!({ "branch": branch.short() }),
+            Msg::ListPeers => json!({}),
+            Msg::Peers(peers) => json!({ "peers": peers.len() }),
+            Msg::Submit(record) => json!({
+                "patient": hex::encode(&record.patient.0[..4]),
+                "sequence": record.sequence,
+                "payload": record.payload.len(),
+            }),
+            Msg::GetHeaders { request, from } => json!({ "request": request, "from_height": from }),
+            Msg::Headers { request, headers } => json!({
+                "request": request,
+                "headers": headers.len(),
+                "branch": headers.first().map(|h| h.branch.short()),
+                "first_height": headers.first().map(|h| h.height),
+                "last_height": headers.last().map(|h| h.height),
+            }),
+            Msg::GetFile {
+                request,
+                height,
+                index,
+            }
+            | Msg::GetForeignChunk {
+                request,
+                height,
+                index,
+            } => json!({ "request": request, "height": height, "index": index }),
+            Msg::File { request, answer } => json!({
+                "request": request,
+                "found": answer.is_some(),
+                "sequence": answer.as_ref().map(|(record, _)| record.sequence),
+            }),
+            Msg::ForeignChunk { request, answer } => json!({
+                "request": request,
+                "found": answer.is_some(),
+                "chunk": answer.as_ref().map(|(c, _)| chunk(&c.header.id())),
+            }),
+            Msg::WantChunk { request, branch } => {
+                json!({ "request": request, "branch": branch.short() })
+            }
+            Msg::Offer {
+                request,
+                chunk: offered,
+            } => match offered {
+                Ok(c) => json!({ "request": request, "chunk": chunk(&c.header.id()) }),
+                Err(Refusal::Untrusted) => json!({ "request": request, "refused": "untrusted" }),
+                Err(Refusal::NoChunk) => json!({ "request": request, "refused": "no_chunk" }),
+            },
+            Msg::Decline { chunk: id } => json!({ "chunk": chunk(id) }),
+            Msg::Placed {
+                chunk: id,
+                holder,
+                height,
+            } => json!({ "chunk": chunk(id), "holder": holder.short(), "height": height }),
+        }
+    }
 }
 
 impl Message for Msg {

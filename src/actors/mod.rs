@@ -23,15 +23,18 @@ pub struct World {
     pub verifier: Verifier,
     /// Ed25519 signatures made so far.
     pub signatures: u64,
+    /// The run's seed, from which miners that come back wiped derive new keys.
+    pub seed: u64,
 }
 
 impl World {
-    pub fn new(params: Params, codec: Codec) -> World {
+    pub fn new(params: Params, codec: Codec, seed: u64) -> World {
         World {
             params,
             codec,
             verifier: Verifier::default(),
             signatures: 0,
+            seed,
         }
     }
 }
@@ -69,6 +72,13 @@ impl Actor for Node {
             Node::Exchange(exchange) => exchange.receive(from, msg, ctx, world),
             Node::Miner(miner) => miner.receive(from, msg, ctx, world),
             Node::Patient(_) => {}
+        }
+    }
+
+    fn restart(&mut self, wiped: bool, ctx: &mut Context<Msg>, world: &mut World) {
+        match self {
+            Node::Miner(miner) => miner.restart(wiped, ctx, world),
+            Node::Exchange(_) | Node::Patient(_) => self.start(ctx, world),
         }
     }
 

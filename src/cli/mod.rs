@@ -2,6 +2,7 @@
 //! (exit 1) here, at the edge; the library returns typed errors.
 
 mod reconstruct;
+mod replay;
 mod run;
 mod sweep;
 
@@ -49,6 +50,9 @@ enum Command {
         /// Write each branch to DIR/<branch>.json.
         #[arg(long, value_name = "DIR")]
         export: Option<PathBuf>,
+        /// First run the seed twice and fail (exit 1) if the digests differ.
+        #[arg(long)]
+        check_determinism: bool,
     },
     /// Run a scenario's [sweep] grid over its seeds, in parallel, to CSV.
     Sweep {
@@ -62,7 +66,13 @@ enum Command {
         /// Worker threads (default: one per core); the CSV is the same for any number.
         #[arg(long)]
         threads: Option<usize>,
+        /// Then run every run again and fail (exit 1) if a digest differs from the CSV's.
+        #[arg(long)]
+        check_determinism: bool,
     },
+    /// Run one run again (a scenario and seed, or a row of a sweep's CSV), check its digest,
+    /// and optionally trace every event to JSON lines.
+    Replay(replay::ReplayArgs),
     /// Draw the plot a sweep's CSV calls for (fault tolerance or storage ratio).
     Plot {
         /// CSV written by `medilanac sweep`.
@@ -98,8 +108,13 @@ pub fn run() -> Outcome {
             quiet,
             verbose,
             export,
+            check_determinism,
         } => {
-            let scenario = load(scenario.as_deref())?;
+            let path = scenario;
+            let scenario = load(path.as_deref())?;
+            if check_determinism {
+                replay::check_run(&scenario, path.as_deref(), seed.unwrap_or(scenario.seed))?;
+            }
             let options = run::Options {
                 seed: seed.unwrap_or(scenario.seed),
                 quiet,
@@ -113,10 +128,16 @@ pub fn run() -> Outcome {
             out,
             resume,
             threads,
+            check_determinism,
         } => {
             let loaded = load(Some(&scenario))?;
-            sweep::run(&loaded, &out, resume, threads)
+            let code = sweep::run(&loaded, &out, resume, threads)?;
+            if check_determinism {
+                replay::check_sweep(&loaded, &scenario, &out, threads)?;
+            }
+            Ok(code)
         }
+        Command::Replay(args) => replay::run(&args),
         Command::Plot { csv, out } => {
             medilanac::plot::plot(&csv, &out).map_err(|e| match e {
                 medilanac::plot::PlotError::Draw(_) | medilanac::plot::PlotError::Io { .. } => {

@@ -109,6 +109,9 @@ fn print_summary(outcome: &RunOutcome) {
         s.rebuilt, s.placeable
     );
     println!("  never placed      {} blocks had fewer than k chunks placed (cannot be rebuilt by anyone)", s.never_placed);
+    if s.lost > 0 {
+        println!("  lost to churn     {} blocks had k chunks placed, but fewer on branches still running", s.lost);
+    }
     if s.cut_off > 0 {
         println!("  cut off           {} blocks decoded, but their links pass through a block that was never placed", s.cut_off);
     }

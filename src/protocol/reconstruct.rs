@@ -127,17 +127,23 @@ const GAP_AFTER_DECODABLE: u64 = 1024;
 /// `k` chunks (so lost blocks are counted, not skipped), then any higher height that has
 /// chunks at all. A source that signs a chunk at an absurd height gets one entry for it.
 fn listed_heights(by_height: &BTreeMap<u64, Groups>, k: u16) -> Vec<u64> {
-    let decodable = by_height
-        .iter()
-        .filter(|(_, groups)| groups.values().any(|group| group.len() >= k as usize))
-        .map(|(&height, _)| height + 1)
-        .max()
-        .unwrap_or(0);
+    // The dense range grows from genesis through decodable heights, each within
+    // GAP_AFTER_DECODABLE of the range so far: a forger would need k chunks every
+    // GAP_AFTER_DECODABLE heights to stretch it.
+    let mut dense = 0u64;
+    for (&height, groups) in by_height {
+        if height >= dense.saturating_add(GAP_AFTER_DECODABLE) {
+            break;
+        }
+        if groups.values().any(|group| group.len() >= k as usize) {
+            dense = dense.max(height.saturating_add(1));
+        }
+    }
     let top = by_height
         .keys()
         .next_back()
         .map_or(0, |&h| h.saturating_add(1));
-    let dense = top.min(decodable.saturating_add(GAP_AFTER_DECODABLE));
+    let dense = top.min(dense.saturating_add(GAP_AFTER_DECODABLE));
     let sparse = by_height.keys().copied().filter(|&h| h >= dense);
     (0..dense).chain(sparse).collect()
 }

@@ -18,7 +18,7 @@ use std::collections::BinaryHeap;
 pub type ActorId = usize;
 
 /// What the loop needs to know of a message: a name for logs and traces, and its size.
-pub trait Message {
+pub trait Message: Clone {
     fn kind(&self) -> &'static str;
     fn wire_size(&self) -> usize;
 }
@@ -37,6 +37,12 @@ pub trait Actor {
         env: &mut Self::Env,
     );
     fn timer(&mut self, id: u64, ctx: &mut Context<Self::Msg>, env: &mut Self::Env);
+    /// Called when the actor comes back after being down; `wiped` says its storage was
+    /// lost too. Timers set before it went down never fire.
+    fn restart(&mut self, wiped: bool, ctx: &mut Context<Self::Msg>, env: &mut Self::Env) {
+        let _ = wiped;
+        self.start(ctx, env);
+    }
 }
 
 /// How much an actor's log line matters.
@@ -116,6 +122,12 @@ pub enum EventKind {
     Timer {
         id: u64,
     },
+    /// The actor crashes or leaves.
+    Down,
+    /// The actor comes back.
+    Up {
+        wiped: bool,
+    },
 }
 
 /// Counters the loop keeps.
@@ -124,6 +136,10 @@ pub struct EngineStats {
     pub events: u64,
     pub messages_sent: u64,
     pub messages_lost: u64,
+    /// Messages dropped because a partition separated sender and receiver.
+    pub messages_cut: u64,
+    /// Copies that arrived for an actor that was down (dropped).
+    pub messages_to_down: u64,
     pub bytes_sent: u64,
 }
 
@@ -138,8 +154,19 @@ pub enum RunEnd {
 
 enum Event<M> {
     Start,
-    Deliver { from: ActorId, msg: M },
-    Timer { id: u64 },
+    Deliver {
+        from: ActorId,
+        msg: M,
+    },
+    /// A timer set during the actor's life number `life`.
+    Timer {
+        id: u64,
+        life: u32,
+    },
+    Down,
+    Up {
+        wiped: bool,
+    },
 }
 
 struct Scheduled<M> {
@@ -167,8 +194,9 @@ impl<M> Ord for Scheduled<M> {
     }
 }
 
-/// A callback that sees every event before it is dispatched.
-type Observer = Box<dyn FnMut(&EventRecord)>;
+/// A callback that sees every event, and the message a delivery carries, before it is
+/// dispatched.
+pub type Observer<M> = Box<dyn FnMut(&EventRecord, Option<&M>)>;
 
 /// The simulation loop over actors of type `A`.
 pub struct Engine<A: Actor> {
@@ -184,12 +212,28 @@ pub struct Engine<A: Actor> {
     out: Vec<Command<A::Msg>>,
     log: Vec<LogLine>,
     log_level: Option<Level>,
-    observer: Option<Observer>,
+    observer: Option<Observer<A::Msg>>,
+    /// Whether each actor is running (started and not down).
+    alive: Vec<bool>,
+    /// How many times each actor went down; timers of earlier lives are discarded.
+    lives: Vec<u32>,
 }
 
 impl<A: Actor> Engine<A> {
     /// An engine whose actors all start at time zero, in index order.
     pub fn new(actors: Vec<A>, seed: u64, network: NetworkModel) -> Engine<A> {
+        let starts = vec![Time::ZERO; actors.len()];
+        Engine::with_starts(actors, &starts, seed, network)
+    }
+
+    /// An engine whose actor `i` starts at `starts[i]` (later starts join a running network).
+    pub fn with_starts(
+        actors: Vec<A>,
+        starts: &[Time],
+        seed: u64,
+        network: NetworkModel,
+    ) -> Engine<A> {
+        let count = actors.len();
         let rngs = (0..actors.len())
             .map(|id| stream(seed, "actor", id as u64))
             .collect();
@@ -207,11 +251,27 @@ impl<A: Actor> Engine<A> {
             log: Vec::new(),
             log_level: None,
             observer: None,
+            alive: vec![false; count],
+            lives: vec![0; count],
         };
-        for actor in 0..engine.actors.len() {
-            engine.schedule(Time::ZERO, actor, Event::Start);
+        for (actor, &at) in starts.iter().enumerate() {
+            engine.schedule(at, actor, Event::Start);
         }
         engine
+    }
+
+    /// Takes `actor` down at `at`: messages to it are dropped and its timers never fire.
+    pub fn schedule_down(&mut self, actor: ActorId, at: Time) {
+        self.schedule(at, actor, Event::Down);
+    }
+
+    /// Brings `actor` back at `at`, with or without its storage.
+    pub fn schedule_up(&mut self, actor: ActorId, at: Time, wiped: bool) {
+        self.schedule(at, actor, Event::Up { wiped });
+    }
+
+    pub fn is_alive(&self, actor: ActorId) -> bool {
+        self.alive[actor]
     }
 
     /// Keeps actors' log lines up to `level` (none are kept by default).
@@ -220,7 +280,15 @@ impl<A: Actor> Engine<A> {
     }
 
     /// Calls `observer` with every event before it is dispatched.
-    pub fn observe(&mut self, observer: impl FnMut(&EventRecord) + 'static) {
+    pub fn observe(&mut self, mut observer: impl FnMut(&EventRecord) + 'static) {
+        self.observe_messages(move |record, _| observer(record));
+    }
+
+    /// Like [`Engine::observe`], also showing the message of each delivery (for traces).
+    pub fn observe_messages(
+        &mut self,
+        observer: impl FnMut(&EventRecord, Option<&A::Msg>) + 'static,
+    ) {
         self.observer = Some(Box::new(observer));
     }
 
@@ -255,6 +323,9 @@ impl<A: Actor> Engine<A> {
             event,
         } = scheduled;
         self.now = at;
+        if !self.applies(actor, &event) {
+            return;
+        }
         let kind = match &event {
             Event::Start => EventKind::Start,
             Event::Deliver { from, msg } => EventKind::Deliver {
@@ -262,14 +333,23 @@ impl<A: Actor> Engine<A> {
                 message: msg.kind(),
                 size: msg.wire_size(),
             },
-            Event::Timer { id } => EventKind::Timer { id: *id },
+            Event::Timer { id, .. } => EventKind::Timer { id: *id },
+            Event::Down => EventKind::Down,
+            Event::Up { wiped } => EventKind::Up { wiped: *wiped },
         };
-        self.record(EventRecord {
-            time: at,
-            seq,
-            actor,
-            kind,
-        });
+        let message = match &event {
+            Event::Deliver { msg, .. } => Some(msg),
+            _ => None,
+        };
+        self.record(
+            EventRecord {
+                time: at,
+                seq,
+                actor,
+                kind,
+            },
+            message,
+        );
         let mut ctx = Context {
             me: actor,
             now: at,
@@ -282,12 +362,37 @@ impl<A: Actor> Engine<A> {
         match event {
             Event::Start => target.start(&mut ctx, env),
             Event::Deliver { from, msg } => target.receive(from, msg, &mut ctx, env),
-            Event::Timer { id } => target.timer(id, &mut ctx, env),
+            Event::Timer { id, .. } => target.timer(id, &mut ctx, env),
+            Event::Up { wiped } => target.restart(wiped, &mut ctx, env),
+            Event::Down => {}
         }
         self.apply_commands(actor);
     }
 
-    fn record(&mut self, record: EventRecord) {
+    /// Whether an event still means something for its actor, updating liveness: deliveries
+    /// and timers reach only running actors, timers only in the life they were set in.
+    fn applies(&mut self, actor: ActorId, event: &Event<A::Msg>) -> bool {
+        let alive = self.alive[actor];
+        match event {
+            Event::Start | Event::Up { .. } if !alive => self.alive[actor] = true,
+            Event::Start | Event::Up { .. } => return false,
+            Event::Down if alive => {
+                self.alive[actor] = false;
+                self.lives[actor] += 1;
+            }
+            Event::Down => return false,
+            Event::Deliver { .. } if !alive => {
+                self.stats.messages_to_down += 1;
+                return false;
+            }
+            Event::Timer { life, .. } => return alive && *life == self.lives[actor],
+            Event::Deliver { .. } => {}
+        }
+        true
+    }
+
+    /// Journals `record` and shows it, with the message `msg` it delivers, to the observer.
+    fn record(&mut self, record: EventRecord, msg: Option<&A::Msg>) {
         self.stats.events += 1;
         let (code, from, name, size, id) = match record.kind {
             EventKind::Start => (0u8, 0, "", 0, 0),
@@ -297,6 +402,8 @@ impl<A: Actor> Engine<A> {
                 size,
             } => (1, from, message, size, 0),
             EventKind::Timer { id } => (2, 0, "", 0, id),
+            EventKind::Down => (3, 0, "", 0, 0),
+            EventKind::Up { wiped } => (4, 0, "", 0, wiped as u64),
         };
         self.journal.update(record.time.0.to_le_bytes());
         self.journal.update([code]);
@@ -306,7 +413,7 @@ impl<A: Actor> Engine<A> {
         self.journal.update((size as u64).to_le_bytes());
         self.journal.update(id.to_le_bytes());
         if let Some(observer) = &mut self.observer {
-            observer(&record);
+            observer(&record, msg);
         }
     }
 
@@ -316,7 +423,8 @@ impl<A: Actor> Engine<A> {
             match command {
                 Command::Send { to, msg } => self.send(actor, to, msg),
                 Command::Timer { after, id } => {
-                    self.schedule(self.now + after, actor, Event::Timer { id })
+                    let life = self.lives[actor];
+                    self.schedule(self.now + after, actor, Event::Timer { id, life })
                 }
             }
         }
@@ -327,9 +435,25 @@ impl<A: Actor> Engine<A> {
         let size = msg.wire_size();
         self.stats.messages_sent += 1;
         self.stats.bytes_sent += size as u64;
-        match self.network.delay(size, &mut self.network_rng) {
-            Some(delay) => self.schedule(self.now + delay, to, Event::Deliver { from, msg }),
-            None => self.stats.messages_lost += 1,
+        if self.network.cut(from, to, self.now) {
+            self.stats.messages_cut += 1;
+            return;
+        }
+        let now = self.now;
+        match self
+            .network
+            .deliveries(size, &mut self.network_rng)
+            .as_slice()
+        {
+            [] => self.stats.messages_lost += 1,
+            [delay] => self.schedule(now + *delay, to, Event::Deliver { from, msg }),
+            [first, copies @ ..] => {
+                for delay in copies {
+                    let copy = msg.clone();
+                    self.schedule(now + *delay, to, Event::Deliver { from, msg: copy });
+                }
+                self.schedule(now + *first, to, Event::Deliver { from, msg });
+            }
         }
     }
 

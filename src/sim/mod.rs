@@ -3,6 +3,7 @@
 //! It knows nothing of blocks, chunks or signatures: actors are opaque state machines that
 //! react to messages and timers.
 
+pub mod churn;
 pub mod engine;
 pub mod network;
 pub mod random;
@@ -10,7 +11,7 @@ pub mod time;
 
 pub use engine::{
     Actor, ActorId, Context, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Message,
-    RunEnd,
+    Observer, RunEnd,
 };
 pub use network::{Latency, NetworkModel};
 pub use random::{stream, Rng};

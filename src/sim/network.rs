@@ -1,14 +1,17 @@
 //! The network model: how long a message takes, and whether it arrives.
 //!
-//! A message's delay is a latency draw plus its size over the bandwidth; it is lost with a
-//! fixed probability. The model is a pure function of its settings and the network's random
-//! stream, and knows nothing of what the messages carry.
+//! A message's delay is a latency draw (plus optional jitter) plus its size over the
+//! bandwidth; it is lost or duplicated with fixed probabilities, and dropped while a
+//! partition separates its ends. The model is a pure function of its settings and the
+//! network's random stream, and knows nothing of what the messages carry.
 
+use super::engine::ActorId;
 use super::random::Rng;
 use super::time::Time;
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Distribution of one-way latency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,15 +25,29 @@ pub enum Latency {
     LogNormal { median_ms: f64, sigma: f64 },
 }
 
-/// Latency, bandwidth and loss of the links between actors; the `[network]` table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// A span of time during which `side` cannot exchange messages with anyone outside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Partition {
+    pub start: Time,
+    pub end: Time,
+    pub side: BTreeSet<ActorId>,
+}
+
+/// Latency, bandwidth, loss, duplication, reordering and partitions of the links between
+/// actors.
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetworkModel {
     pub latency: Latency,
     /// Bytes per second each message is sent at; 0 means unlimited.
     pub bandwidth: u64,
     /// Probability that a message is lost.
     pub loss: f64,
+    /// Probability that a message is delivered twice (each copy with its own delay).
+    pub duplicate: f64,
+    /// Extra delay drawn uniformly up to this many milliseconds, so messages overtake
+    /// each other.
+    pub jitter_ms: f64,
+    pub partitions: Vec<Partition>,
 }
 
 impl Default for NetworkModel {
@@ -39,6 +56,9 @@ impl Default for NetworkModel {
             latency: Latency::Constant { ms: 20.0 },
             bandwidth: 0,
             loss: 0.0,
+            duplicate: 0.0,
+            jitter_ms: 0.0,
+            partitions: Vec::new(),
         }
     }
 }
@@ -57,17 +77,38 @@ impl Latency {
 }
 
 impl NetworkModel {
+    /// Whether a partition separates `from` and `to` at `now`.
+    pub fn cut(&self, from: ActorId, to: ActorId, now: Time) -> bool {
+        self.partitions.iter().any(|p| {
+            p.start <= now && now < p.end && p.side.contains(&from) != p.side.contains(&to)
+        })
+    }
+
     /// The delay of a message of `size` bytes, or `None` if it is lost.
     pub fn delay(&self, size: usize, rng: &mut Rng) -> Option<Time> {
         if self.loss > 0.0 && rng.gen_bool(self.loss.min(1.0)) {
             return None;
         }
-        let latency = Time::from_secs_f64(self.latency.sample_ms(rng) / 1e3);
+        let mut ms = self.latency.sample_ms(rng);
+        if self.jitter_ms > 0.0 {
+            ms += rng.gen_range(0.0..self.jitter_ms);
+        }
         let transfer = match self.bandwidth {
             0 => Time::ZERO,
             rate => Time((size as u64).saturating_mul(1_000_000) / rate),
         };
-        Some(latency + transfer)
+        Some(Time::from_secs_f64(ms / 1e3) + transfer)
+    }
+
+    /// Delays of the copies of one message that arrive: none if it is lost, two if it is
+    /// duplicated (partitions are checked apart, with [`NetworkModel::cut`]).
+    pub fn deliveries(&self, size: usize, rng: &mut Rng) -> Vec<Time> {
+        let copies = if self.duplicate > 0.0 && rng.gen_bool(self.duplicate.min(1.0)) {
+            2
+        } else {
+            1
+        };
+        (0..copies).filter_map(|_| self.delay(size, rng)).collect()
     }
 }
 
@@ -81,7 +122,7 @@ mod tests {
         let model = NetworkModel {
             latency: Latency::Constant { ms: 10.0 },
             bandwidth: 1_000_000,
-            loss: 0.0,
+            ..NetworkModel::default()
         };
         let mut rng = stream(1, "network", 0);
         assert_eq!(model.delay(500_000, &mut rng), Some(Time(510_000)));
@@ -119,5 +160,57 @@ mod tests {
             "median {}",
             draws[1000]
         );
+    }
+}
+
+#[cfg(test)]
+mod fault_tests {
+    use super::*;
+    use crate::sim::random::stream;
+
+    #[test]
+    fn a_partition_cuts_only_across_its_side_and_only_while_it_lasts() {
+        let model = NetworkModel {
+            partitions: vec![Partition {
+                start: Time(10),
+                end: Time(20),
+                side: [1, 2].into(),
+            }],
+            ..NetworkModel::default()
+        };
+        assert!(model.cut(1, 3, Time(10)));
+        assert!(model.cut(3, 2, Time(19)));
+        assert!(!model.cut(1, 2, Time(15)));
+        assert!(!model.cut(1, 3, Time(20)));
+        assert!(!model.cut(1, 3, Time(9)));
+    }
+
+    #[test]
+    fn duplication_delivers_two_copies_about_as_often_as_asked() {
+        let model = NetworkModel {
+            duplicate: 0.3,
+            ..NetworkModel::default()
+        };
+        let mut rng = stream(1, "network", 0);
+        let twice = (0..10_000)
+            .filter(|_| model.deliveries(8, &mut rng).len() == 2)
+            .count();
+        assert!((2_700..3_300).contains(&twice), "{twice}");
+    }
+
+    #[test]
+    fn jitter_lets_later_messages_overtake_earlier_ones() {
+        let model = NetworkModel {
+            jitter_ms: 50.0,
+            ..NetworkModel::default()
+        };
+        let mut rng = stream(1, "network", 0);
+        let delays: Vec<Time> = (0..100)
+            .map(|_| model.delay(8, &mut rng).unwrap())
+            .collect();
+        assert!(delays.windows(2).any(|pair| pair[1] < pair[0]));
+        assert!(delays
+            .iter()
+            .all(|d| (Time(20_000)..Time(70_000)).contains(d)));
     }
 }

@@ -4,6 +4,7 @@ use medilanac::sim::{
 use std::cell::RefCell;
 use std::rc::Rc;
 
+#[derive(Clone)]
 struct Ping;
 
 impl Message for Ping {

@@ -96,6 +96,10 @@ pub struct Miner {
     requests: Requests,
     backoff: Time,
     retry_armed: bool,
+    /// Times the miner came back wiped; its keys are derived from this.
+    incarnation: u64,
+    /// Branches lost to wipes, kept only for the run's accounting.
+    retired: Vec<Vec<Block>>,
     pub stats: MinerStats,
 }
 
@@ -122,6 +126,8 @@ impl Miner {
             requests: Requests::new(FIRST_REQUEST),
             backoff,
             retry_armed: false,
+            incarnation: 0,
+            retired: Vec::new(),
             stats: MinerStats::default(),
         }
     }
@@ -153,8 +159,15 @@ impl Miner {
         self.own.unplaced()
     }
 
+    /// Branches this miner lost when it came back wiped.
+    pub fn retired(&self) -> &[Vec<Block>] {
+        &self.retired
+    }
+
     pub fn start(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        self.seal(Vec::new(), Vec::new(), ctx, world);
+        if self.chain.blocks().is_empty() {
+            self.seal(Vec::new(), Vec::new(), ctx, world);
+        }
         let number = self.number;
         let short = self.branch().short();
         ctx.log(crate::sim::Level::Info, || {
@@ -168,6 +181,38 @@ impl Miner {
         );
         ctx.send(self.exchange, Msg::ListPeers);
         ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+    }
+
+    /// Comes back after a crash. Work in memory (open requests, the block being gathered)
+    /// is gone; the branch and own chunks survive unless `wiped`, in which case the miner
+    /// starts over as a new branch under a new key.
+    pub fn restart(&mut self, wiped: bool, ctx: &mut Context<Msg>, world: &mut World) {
+        self.requests = Requests::new(FIRST_REQUEST);
+        self.backoff = self.config.backoff;
+        self.retry_armed = false;
+        if let Some(draft) = self.draft.take() {
+            self.pending.splice(0..0, draft.records);
+        }
+        if wiped {
+            self.incarnation += 1;
+            let role = format!("miner/{}", self.incarnation);
+            self.keys = KeyPair::derive(world.seed, &role, self.number as u64);
+            self.retired.push(self.chain.blocks().to_vec());
+            self.chain = Chain::default();
+            self.own = OwnChunks::default();
+            self.peers = PeerBook::default();
+            self.pending.clear();
+        }
+        let number = self.number;
+        ctx.log(crate::sim::Level::Info, || {
+            let how = if wiped {
+                "wiped, as a new branch"
+            } else {
+                "with its data"
+            };
+            format!("Miner {number}: back {how}")
+        });
+        self.start(ctx, world);
     }
 
     pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Context<Msg>, world: &mut World) {

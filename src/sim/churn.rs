@@ -1,0 +1,225 @@
+//! Churn: when members of the network fail, for how long, and how they come back.
+//!
+//! Lifetimes and downtimes are drawn from distributions (exponential, or Weibull with a
+//! shape below 1 for the heavy-tailed uptimes measured in real storage networks). After each
+//! failure a member leaves for good, comes back with its data, or comes back wiped, with the
+//! given probabilities. Bursts take a random group down together. The whole schedule is
+//! drawn up front from the churn stream, so it does not depend on what the actors do.
+
+use super::random::Rng;
+use super::time::Time;
+use rand::seq::index::sample;
+use rand::Rng as _;
+use rand_distr::{Distribution as _, Exp, Weibull};
+use serde::{Deserialize, Serialize};
+
+/// A distribution of durations, in seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Duration {
+    Constant {
+        seconds: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    /// Weibull with scale `scale` seconds and shape `shape` (below 1: many short lives and
+    /// a few very long ones).
+    Weibull {
+        scale: f64,
+        shape: f64,
+    },
+}
+
+impl Duration {
+    pub fn sample(&self, rng: &mut Rng) -> Time {
+        let seconds = match *self {
+            Duration::Constant { seconds } => seconds,
+            Duration::Exponential { mean } => Exp::new(1.0 / mean).map_or(mean, |d| d.sample(rng)),
+            Duration::Weibull { scale, shape } => {
+                Weibull::new(scale, shape).map_or(scale, |d| d.sample(rng))
+            }
+        };
+        Time::from_secs_f64(seconds.clamp(0.0, 1e12))
+    }
+
+    /// Whether every parameter is a positive, finite number.
+    pub fn is_valid(&self) -> bool {
+        let ok = |x: f64| x.is_finite() && x > 0.0;
+        match *self {
+            Duration::Constant { seconds } => ok(seconds),
+            Duration::Exponential { mean } => ok(mean),
+            Duration::Weibull { scale, shape } => ok(scale) && ok(shape),
+        }
+    }
+}
+
+/// A group failure: `count` random members go down at `at` for `duration` seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    pub at: f64,
+    pub duration: f64,
+    pub count: usize,
+}
+
+/// How members fail and return; the `[churn]` table of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChurnModel {
+    /// Time from (re)start to the next failure.
+    pub lifetime: Duration,
+    /// Time a failed member stays down before it returns.
+    pub downtime: Duration,
+    /// Probability that a failure is a departure for good.
+    #[serde(default)]
+    pub leave: f64,
+    /// Probability that a member that returns has lost its storage.
+    #[serde(default)]
+    pub wipe: f64,
+    #[serde(default)]
+    pub bursts: Vec<Burst>,
+}
+
+/// What happens to a member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Down,
+    Up { wiped: bool },
+}
+
+/// One scheduled change to member `member`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChurnEvent {
+    pub at: Time,
+    pub member: usize,
+    pub change: Change,
+}
+
+impl ChurnModel {
+    /// Every change to `members` members before `until`, members in order then by time,
+    /// bursts last; `joined[i]` is when member `i` starts.
+    pub fn schedule(&self, joined: &[Time], until: Time, rng: &mut Rng) -> Vec<ChurnEvent> {
+        let mut events = Vec::new();
+        for (member, &start) in joined.iter().enumerate() {
+            self.member_schedule(member, start, until, rng, &mut events);
+        }
+        for burst in &self.bursts {
+            let at = Time::from_secs_f64(burst.at);
+            let back = at + Time::from_secs_f64(burst.duration);
+            let count = burst.count.min(joined.len());
+            for member in sample(rng, joined.len(), count).into_iter() {
+                events.push(ChurnEvent {
+                    at,
+                    member,
+                    change: Change::Down,
+                });
+                events.push(ChurnEvent {
+                    at: back,
+                    member,
+                    change: Change::Up { wiped: false },
+                });
+            }
+        }
+        events
+    }
+
+    fn member_schedule(
+        &self,
+        member: usize,
+        start: Time,
+        until: Time,
+        rng: &mut Rng,
+        events: &mut Vec<ChurnEvent>,
+    ) {
+        let mut now = start;
+        loop {
+            now = now + self.lifetime.sample(rng);
+            if now >= until {
+                return;
+            }
+            events.push(ChurnEvent {
+                at: now,
+                member,
+                change: Change::Down,
+            });
+            if rng.gen_bool(self.leave.clamp(0.0, 1.0)) {
+                return;
+            }
+            now = now + self.downtime.sample(rng);
+            if now >= until {
+                return;
+            }
+            let wiped = rng.gen_bool(self.wipe.clamp(0.0, 1.0));
+            events.push(ChurnEvent {
+                at: now,
+                member,
+                change: Change::Up { wiped },
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::random::stream;
+
+    fn model(leave: f64) -> ChurnModel {
+        ChurnModel {
+            lifetime: Duration::Exponential { mean: 100.0 },
+            downtime: Duration::Constant { seconds: 10.0 },
+            leave,
+            wipe: 0.0,
+            bursts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn members_alternate_down_and_up_within_the_horizon() {
+        let events = model(0.0).schedule(
+            &[Time::ZERO; 3],
+            Time::from_secs_f64(5_000.0),
+            &mut stream(1, "churn", 0),
+        );
+        for member in 0..3 {
+            let mine: Vec<&ChurnEvent> = events.iter().filter(|e| e.member == member).collect();
+            assert!(mine.len() > 10);
+            for (i, event) in mine.iter().enumerate() {
+                let expected = if i % 2 == 0 {
+                    Change::Down
+                } else {
+                    Change::Up { wiped: false }
+                };
+                assert_eq!(event.change, expected);
+            }
+            assert!(mine.windows(2).all(|p| p[0].at < p[1].at));
+        }
+    }
+
+    #[test]
+    fn a_departure_is_the_last_event_of_its_member() {
+        let events = model(1.0).schedule(
+            &[Time::ZERO; 5],
+            Time::from_secs_f64(1e9),
+            &mut stream(2, "churn", 0),
+        );
+        assert_eq!(events.len(), 5);
+        assert!(events.iter().all(|e| e.change == Change::Down));
+    }
+
+    #[test]
+    fn weibull_lifetimes_with_small_shape_are_heavy_tailed() {
+        let mut rng = stream(3, "churn", 0);
+        let d = Duration::Weibull {
+            scale: 100.0,
+            shape: 0.5,
+        };
+        let mut draws: Vec<f64> = (0..5001)
+            .map(|_| d.sample(&mut rng).as_secs_f64())
+            .collect();
+        draws.sort_by(f64::total_cmp);
+        let (median, mean) = (draws[2500], draws.iter().sum::<f64>() / draws.len() as f64);
+        assert!(mean > 2.0 * median, "mean {mean}, median {median}");
+    }
+}
