@@ -141,6 +141,11 @@ pub struct MinerSettings {
     pub parallel: usize,
     /// Seconds an offered chunk stays reserved for the peer it was offered to.
     pub offer_timeout: f64,
+    /// Seconds between audits of the branches holding a miner's chunks; 0 turns repair off.
+    pub repair_period: f64,
+    /// Chunks of a block are placed again when fewer than this many holders still serve
+    /// it; 0 means m.
+    pub repair_threshold: usize,
 }
 
 /// One `[[joins]]` entry: `count` more miners start at `at` seconds.
@@ -258,6 +263,8 @@ impl Default for MinerSettings {
             backoff_max: 60.0,
             parallel: 4,
             offer_timeout: 60.0,
+            repair_period: 0.0,
+            repair_threshold: 0,
         }
     }
 }
@@ -426,7 +433,18 @@ impl Scenario {
         positive_seconds("miner.request_timeout", m.request_timeout)?;
         positive_seconds("miner.backoff", m.backoff)?;
         positive_seconds("miner.backoff_max", m.backoff_max)?;
-        positive_seconds("miner.offer_timeout", m.offer_timeout)
+        positive_seconds("miner.offer_timeout", m.offer_timeout)?;
+        if m.repair_period != 0.0 {
+            positive_seconds("miner.repair_period", m.repair_period)?;
+        }
+        if m.repair_threshold > self.protocol.m as usize {
+            return Err(invalid(
+                "miner.repair_threshold",
+                m.repair_threshold,
+                format!("must not exceed m = {}", self.protocol.m),
+            ));
+        }
+        Ok(())
     }
 
     fn check_experiment(&self) -> Result<(), ScenarioError> {
@@ -604,6 +622,11 @@ impl Scenario {
             backoff_max: Time::from_secs_f64(m.backoff_max),
             parallel: m.parallel,
             offer_timeout: Time::from_secs_f64(m.offer_timeout),
+            repair_period: Time::from_secs_f64(m.repair_period),
+            repair_threshold: match m.repair_threshold {
+                0 => self.protocol.m as usize,
+                r => r,
+            },
         }
     }
 }

@@ -73,11 +73,12 @@ pub enum Msg {
     Decline {
         chunk: ChunkId,
     },
-    /// Holder → source: "your chunk is now in my block `height`".
+    /// Holder → source: "your chunk is foreign chunk `position` of my block `height`".
     Placed {
         chunk: ChunkId,
         holder: BranchId,
         height: u64,
+        position: u32,
     },
 }
 
@@ -151,7 +152,10 @@ impl Msg {
                 chunk: id,
                 holder,
                 height,
-            } => json!({ "chunk": chunk(id), "holder": holder.short(), "height": height }),
+                position,
+            } => {
+                json!({ "chunk": chunk(id), "holder": holder.short(), "height": height, "position": position })
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ pub fn jobs(base: &Scenario) -> Result<Vec<Job>, ScenarioError> {
             jobs.push(Job {
                 index: jobs.len(),
                 values: values.clone(),
-                seed: base.seed + offset,
+                seed: scenario.seed + offset,
                 scenario: scenario.clone(),
             });
         }

@@ -9,6 +9,7 @@ mod chain;
 mod own_chunks;
 mod peers;
 mod production;
+mod repair;
 mod requests;
 mod serving;
 mod validation;
@@ -25,7 +26,8 @@ use serde::{Deserialize, Serialize};
 
 const BLOCK_TIMER: u64 = 0;
 const RETRY_TIMER: u64 = 1;
-const FIRST_REQUEST: u64 = 2;
+const REPAIR_TIMER: u64 = 2;
+const FIRST_REQUEST: u64 = 3;
 
 /// How a miner behaves; everything but `Honest` is an adversary of DESIGN §2.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +62,10 @@ pub struct MinerConfig {
     pub parallel: usize,
     /// How long an offered chunk stays reserved for the peer it was offered to.
     pub offer_timeout: Time,
+    /// Time between audits of the branches holding this miner's chunks; zero: no repair.
+    pub repair_period: Time,
+    /// A block whose live holders fall below this has its lost chunks placed again.
+    pub repair_threshold: usize,
 }
 
 /// What one miner did, for the run summary.
@@ -73,6 +79,10 @@ pub struct MinerStats {
     pub timeouts: u64,
     pub retries: u64,
     pub records_rejected: u64,
+    pub audits: u64,
+    pub holders_lost: u64,
+    /// Chunks offered again after their holder was lost.
+    pub chunks_freed: u64,
 }
 
 /// A block being assembled: its records are fixed, its foreign chunks are being gathered.
@@ -96,6 +106,8 @@ pub struct Miner {
     requests: Requests,
     backoff: Time,
     retry_armed: bool,
+    /// Audit rounds so far; picks which chunk each holder is asked for.
+    audit_round: usize,
     /// Times the miner came back wiped; its keys are derived from this.
     incarnation: u64,
     /// Branches lost to wipes, kept only for the run's accounting.
@@ -126,6 +138,7 @@ impl Miner {
             requests: Requests::new(FIRST_REQUEST),
             backoff,
             retry_armed: false,
+            audit_round: 0,
             incarnation: 0,
             retired: Vec::new(),
             stats: MinerStats::default(),
@@ -181,6 +194,9 @@ impl Miner {
         );
         ctx.send(self.exchange, Msg::ListPeers);
         ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+        if self.config.repair_period > Time::ZERO {
+            ctx.set_timer(self.config.repair_period, REPAIR_TIMER);
+        }
     }
 
     /// Comes back after a crash. Work in memory (open requests, the block being gathered)
@@ -257,7 +273,19 @@ impl Miner {
             Msg::WantChunk { request, branch } => {
                 self.serve_chunk(from, request, branch, ctx, world)
             }
-            Msg::Placed { chunk, holder, .. } => self.own.placed(chunk, holder),
+            Msg::Placed {
+                chunk,
+                holder,
+                height,
+                position,
+            } => {
+                let at = own_chunks::Where {
+                    actor: from,
+                    height,
+                    position,
+                };
+                self.own.placed(chunk, holder, at)
+            }
             Msg::Decline { chunk } => {
                 if let Some(peer) = self.peers.get(from) {
                     self.own.declined(chunk, peer.branch);
@@ -287,6 +315,9 @@ impl Miner {
                 self.on_foreign_chunk(from, height, index, answer, ctx, world)
             }
             (Purpose::Chunk, Msg::Offer { chunk, .. }) => self.on_offer(from, chunk, ctx, world),
+            (Purpose::Audit { chunk }, Msg::ForeignChunk { answer, .. }) => {
+                self.on_audit(from, chunk, answer, ctx)
+            }
             _ => self.blacklist(from, "answered with the wrong message", ctx),
         }
     }
@@ -294,6 +325,7 @@ impl Miner {
     pub fn timer(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
         match id {
             BLOCK_TIMER => self.start_block(ctx, world),
+            REPAIR_TIMER => self.audit_holders(ctx),
             RETRY_TIMER => {
                 self.retry_armed = false;
                 for (_, peer) in self.peers.iter_mut() {
@@ -345,6 +377,9 @@ impl Miner {
             return;
         }
         let request = self.requests.close(id).expect("request is open");
+        if let requests::Purpose::Audit { .. } = request.purpose {
+            self.holder_lost(request.peer, "did not answer an audit", ctx);
+        }
         let until = ctx.now + self.config.backoff_max;
         if let Some(peer) = self.peers.get_mut(request.peer) {
             if peer.standing != peers::Standing::Blacklisted {

@@ -2,16 +2,35 @@
 //!
 //! A chunk is free until a validated peer asks for it, offered while that peer builds its
 //! block, and placed once the peer reports the block that embeds it. An offer that is not
-//! confirmed in time frees the chunk again, so a peer that vanishes strands nothing.
+//! confirmed in time frees the chunk again, so a peer that vanishes strands nothing. A
+//! placed chunk whose holder fails an audit is gone, and is placed again once its block has
+//! fewer holders than the repair threshold (DESIGN rule 14).
 
 use crate::protocol::{BranchId, Chunk, ChunkId, Placement};
-use crate::sim::Time;
+use crate::sim::{ActorId, Time};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Free,
-    Offered { to: BranchId, at: Time },
-    Placed { holder: BranchId },
+    Offered {
+        to: BranchId,
+        at: Time,
+    },
+    Placed {
+        holder: BranchId,
+        at: Where,
+    },
+    /// The holder stopped serving it; re-offered once the block has too few holders.
+    Gone,
+}
+
+/// Where a placed chunk sits: which actor, which of its blocks, which foreign chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Where {
+    pub actor: ActorId,
+    pub height: u64,
+    pub position: u32,
 }
 
 struct Slot {
@@ -47,8 +66,8 @@ impl OwnChunks {
     ) -> Option<Chunk> {
         for slots in &mut self.blocks {
             let holds_one = slots.iter().any(|slot| match slot.state {
-                State::Offered { to: peer, .. } | State::Placed { holder: peer } => peer == to,
-                State::Free => false,
+                State::Offered { to: peer, .. } | State::Placed { holder: peer, .. } => peer == to,
+                State::Free | State::Gone => false,
             });
             if placement == Placement::Distinct && holds_one {
                 continue;
@@ -56,7 +75,7 @@ impl OwnChunks {
             let available = slots.iter_mut().find(|slot| match slot.state {
                 State::Free => true,
                 State::Offered { to: peer, at } => peer != to && now >= at + expiry,
-                State::Placed { .. } => false,
+                State::Placed { .. } | State::Gone => false,
             });
             if let Some(slot) = available {
                 slot.state = State::Offered { to, at: now };
@@ -66,11 +85,67 @@ impl OwnChunks {
         None
     }
 
-    /// Records that `holder` embedded the chunk.
-    pub fn placed(&mut self, id: ChunkId, holder: BranchId) {
+    /// Records that `holder` embedded the chunk where `at` says.
+    pub fn placed(&mut self, id: ChunkId, holder: BranchId, at: Where) {
         if let Some(slot) = self.slot(id) {
-            slot.state = State::Placed { holder };
+            slot.state = State::Placed { holder, at };
         }
+    }
+
+    /// Every actor holding some of these chunks, with one chunk of each to audit: the
+    /// `turn`-th it holds, cycling.
+    pub fn audits(&self, turn: usize) -> Vec<(ActorId, ChunkId, Where)> {
+        let mut by_holder: BTreeMap<ActorId, Vec<(ChunkId, Where)>> = BTreeMap::new();
+        for slot in self.blocks.iter().flatten() {
+            if let State::Placed { at, .. } = slot.state {
+                by_holder
+                    .entry(at.actor)
+                    .or_default()
+                    .push((slot.chunk.id(), at));
+            }
+        }
+        by_holder
+            .into_iter()
+            .map(|(actor, held)| {
+                let (id, at) = held[turn % held.len()];
+                (actor, id, at)
+            })
+            .collect()
+    }
+
+    /// Whether `chunk` is exactly our chunk `id`.
+    pub fn is_ours(&self, id: ChunkId, chunk: &Chunk) -> bool {
+        let slot = self
+            .blocks
+            .get(id.height as usize)
+            .and_then(|s| s.get(id.index as usize));
+        slot.is_some_and(|slot| slot.chunk == *chunk)
+    }
+
+    /// Marks every chunk `actor` held as gone, and frees for re-placement the gone chunks of
+    /// each block left with fewer than `threshold` holders. Returns how many were freed.
+    pub fn holder_lost(&mut self, actor: ActorId, threshold: usize) -> usize {
+        let mut freed = 0;
+        for slots in &mut self.blocks {
+            let mut touched = false;
+            for slot in slots.iter_mut() {
+                if matches!(slot.state, State::Placed { at, .. } if at.actor == actor) {
+                    slot.state = State::Gone;
+                    touched = true;
+                }
+            }
+            let holders = slots
+                .iter()
+                .filter(|s| matches!(s.state, State::Placed { .. }))
+                .count();
+            if touched && holders < threshold {
+                for slot in slots.iter_mut().filter(|s| s.state == State::Gone) {
+                    slot.state = State::Free;
+                    freed += 1;
+                }
+            }
+        }
+        freed
     }
 
     /// Frees a chunk that was offered to `to` and declined.

@@ -177,13 +177,13 @@ impl Miner {
     fn finish_block(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
         let draft = self.draft.take().expect("a draft is being finished");
         let found = draft.foreign.len();
-        let placed: Vec<(ActorId, crate::protocol::ChunkId)> = draft
+        let placed: Vec<(ActorId, crate::protocol::ChunkId, u32)> = draft
             .foreign
             .iter()
-            .filter_map(|c| {
-                self.peers
-                    .actor_of(c.header.source)
-                    .map(|actor| (actor, c.id()))
+            .zip(0u32..)
+            .filter_map(|(c, position)| {
+                let actor = self.peers.actor_of(c.header.source)?;
+                Some((actor, c.id(), position))
             })
             .collect();
         self.seal(draft.records, draft.foreign, ctx, world);
@@ -196,15 +196,14 @@ impl Miner {
             format!("Miner {number}: Added block {height} to chain")
         });
         let holder = self.branch();
-        for (actor, chunk) in placed {
-            ctx.send(
-                actor,
-                Msg::Placed {
-                    chunk,
-                    holder,
-                    height,
-                },
-            );
+        for (actor, chunk, position) in placed {
+            let msg = Msg::Placed {
+                chunk,
+                holder,
+                height,
+                position,
+            };
+            ctx.send(actor, msg);
         }
         if self.is_done() {
             let left = self.own.unplaced();

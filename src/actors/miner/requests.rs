@@ -8,9 +8,19 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
     Headers,
-    File { height: u64, index: u32 },
-    ForeignChunk { height: u64, index: u32 },
+    File {
+        height: u64,
+        index: u32,
+    },
+    ForeignChunk {
+        height: u64,
+        index: u32,
+    },
     Chunk,
+    /// Checking that a holder still serves our chunk.
+    Audit {
+        chunk: crate::protocol::ChunkId,
+    },
 }
 
 pub struct Request {

@@ -111,7 +111,9 @@ impl Miner {
                     };
                     self.request(from, purpose, make, ctx)
                 }
-                Purpose::Headers | Purpose::Chunk => unreachable!("only challenges are built here"),
+                Purpose::Headers | Purpose::Chunk | Purpose::Audit { .. } => {
+                    unreachable!("only challenges are built here")
+                }
             }
         }
     }

@@ -1,0 +1,63 @@
+//! Keeping every block's chunks alive (the dissertation's "miners scanning network").
+//!
+//! Each repair period the miner audits every branch that holds its chunks: it asks for one
+//! of them (a different one each round) and checks the answer byte for byte. A holder that
+//! answers wrongly, or not at all after its retries, has lost them all; chunks of blocks
+//! left with fewer than `repair_threshold` holders are offered again to the next peer that
+//! asks, so each block keeps its holders.
+
+use super::requests::Purpose;
+use super::{Miner, REPAIR_TIMER};
+use crate::actors::message::Msg;
+use crate::protocol::merkle::MerkleProof;
+use crate::protocol::{Chunk, ChunkId};
+use crate::sim::{ActorId, Context, Level};
+
+impl Miner {
+    /// Repair timer: audit every holder that has no audit open, then re-arm.
+    pub(super) fn audit_holders(&mut self, ctx: &mut Context<Msg>) {
+        self.audit_round += 1;
+        for (holder, chunk, at) in self.own.audits(self.audit_round) {
+            let open = self
+                .requests
+                .count(|r| r.peer == holder && matches!(r.purpose, Purpose::Audit { .. }));
+            if open > 0 {
+                continue;
+            }
+            self.stats.audits += 1;
+            let (height, index) = (at.height, at.position);
+            let make = |request| Msg::GetForeignChunk {
+                request,
+                height,
+                index,
+            };
+            self.request(holder, Purpose::Audit { chunk }, make, ctx);
+        }
+        ctx.set_timer(self.config.repair_period, REPAIR_TIMER);
+    }
+
+    pub(super) fn on_audit(
+        &mut self,
+        holder: ActorId,
+        chunk: ChunkId,
+        answer: Option<(Chunk, MerkleProof)>,
+        ctx: &mut Context<Msg>,
+    ) {
+        let kept = answer.is_some_and(|(served, _)| self.own.is_ours(chunk, &served));
+        if !kept {
+            self.holder_lost(holder, "failed an audit", ctx);
+        }
+    }
+
+    /// Marks what `holder` held as lost and frees chunks for re-placement where needed.
+    pub(super) fn holder_lost(&mut self, holder: ActorId, why: &str, ctx: &mut Context<Msg>) {
+        let threshold = self.config.repair_threshold;
+        let freed = self.own.holder_lost(holder, threshold);
+        self.stats.holders_lost += 1;
+        self.stats.chunks_freed += freed as u64;
+        let number = self.number;
+        ctx.log(Level::Debug, || {
+            format!("Miner {number}: holder actor {holder} {why}; {freed} chunks to place again")
+        });
+    }
+}
