@@ -23,7 +23,7 @@ const ABSURD_BYTES: u64 = 1 << 30;
 /// Why a scenario cannot be used.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: String,
         source: std::io::Error,

@@ -29,7 +29,7 @@ pub enum PlotError {
     Kind,
     #[error("drawing failed: {0}")]
     Draw(String),
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: String,
         source: std::io::Error,

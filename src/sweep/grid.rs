@@ -50,6 +50,16 @@ pub fn jobs(base: &Scenario) -> Result<Vec<Job>, ScenarioError> {
         }
         values.reverse();
         let scenario = parse_point(tree, &axes, &values)?;
+        if std::mem::discriminant(&scenario.experiment) != std::mem::discriminant(&plain.experiment)
+        {
+            let rule =
+                "the experiment's kind fixes the CSV columns, so it cannot vary within a sweep";
+            return Err(grid_error(
+                "experiment.kind",
+                format!("{:?}", scenario.experiment),
+                rule,
+            ));
+        }
         for offset in 0..sweep.seeds {
             jobs.push(Job {
                 index: jobs.len(),

@@ -45,7 +45,7 @@ pub struct Report {
 pub enum SweepError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: String,
         source: std::io::Error,

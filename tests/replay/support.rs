@@ -1,0 +1,275 @@
+//! Shared helpers: scenario files in a temporary directory, running the binary, reading a
+//! sweep's CSV and a trace.
+
+use medilanac::scenario::Scenario;
+use medilanac::simulation::{self, Outcome};
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_medilanac");
+
+/// A small, fast, healthy network.
+pub const SMALL: &str = r#"
+name = "small"
+seed = 1
+miners = 6
+blocks = 2
+
+[protocol]
+k = 2
+m = 4
+"#;
+
+/// A tiny sweep: two grid points, two seeds each, one row per run.
+pub const TINY_SWEEP: &str = r#"
+name = "tiny"
+seed = 3
+miners = 6
+blocks = 2
+
+[protocol]
+k = 2
+m = 4
+
+[sweep]
+seeds = 2
+grid = { "protocol.k" = [1, 2] }
+"#;
+
+/// A tiny fault-tolerance sweep: three rows per run.
+pub const TINY_FAULTS: &str = r#"
+name = "tiny-faults"
+seed = 5
+miners = 6
+blocks = 3
+
+[protocol]
+k = 1
+m = 4
+
+[experiment]
+kind = "fault_tolerance"
+subjects = 3
+prefix = 2
+
+[sweep]
+seeds = 1
+grid = { "protocol.k" = [1, 2] }
+"#;
+
+/// Writes `text` as `dir/name` and returns its path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create dir");
+    }
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+pub fn parse(text: &str) -> Scenario {
+    Scenario::parse(text).unwrap_or_else(|e| panic!("scenario rejected: {e}"))
+}
+
+/// Runs the simulation in-process without keeping log lines.
+pub fn simulate(scenario: &Scenario, seed: u64) -> Outcome {
+    simulation::run(scenario, seed, None)
+}
+
+/// A shipped scenario file.
+pub fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+/// What one invocation of the binary did.
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing the whole invocation when it differs.
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
+        self
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "medilanac {}\nexit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    /// The digest printed on the last line, `digest: <64 hex>`.
+    pub fn digest(&self) -> String {
+        let last = self.stdout.lines().rev().find(|l| !l.trim().is_empty());
+        let hex = last.and_then(|l| l.strip_prefix("digest: "));
+        match hex {
+            Some(hex) if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+                hex.to_string()
+            }
+            _ => panic!("no digest on the last line\n{}", self.describe()),
+        }
+    }
+
+    /// Asserts stderr contains each of `needles`.
+    pub fn stderr_names(&self, needles: &[&str]) -> &Run {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr does not mention {needle:?}\n{}",
+                self.describe()
+            );
+        }
+        self
+    }
+}
+
+/// Runs the binary with `args`; fails the test if it was killed or panicked.
+pub fn medilanac<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    medilanac_in(None, args)
+}
+
+/// Runs the binary in directory `dir` (the test's own when `None`).
+pub fn medilanac_in<I, S>(dir: Option<&Path>, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let mut command = Command::new(BIN);
+    command.args(&args);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command.output().expect("start medilanac");
+    let run = Run {
+        args: args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    };
+    assert!(
+        output.status.code().is_some(),
+        "killed by a signal\n{}",
+        run.describe()
+    );
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the binary panicked\n{}",
+        run.describe()
+    );
+    run
+}
+
+/// `path` as a `&str` argument.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}
+
+/// Runs `medilanac sweep SCENARIO --out CSV [extra...]`, expected to succeed.
+pub fn sweep(scenario: &Path, csv: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["sweep", arg(scenario), "--out", arg(csv)];
+    args.extend(extra);
+    let run = medilanac(&args);
+    run.expect(0);
+    run
+}
+
+/// A sweep's CSV: its header and data rows.
+pub struct Csv {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub fn read(path: &Path) -> Csv {
+        let mut reader = csv::Reader::from_path(path).expect("read CSV");
+        let header = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        Csv { header, rows }
+    }
+
+    pub fn column(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    }
+
+    pub fn get(&self, row: usize, name: &str) -> &str {
+        &self.rows[row][self.column(name)]
+    }
+
+    pub fn set(&mut self, row: usize, name: &str, value: &str) {
+        let column = self.column(name);
+        self.rows[row][column] = value.to_string();
+    }
+
+    pub fn write(&self, path: &Path) {
+        let mut writer = csv::Writer::from_path(path).expect("write CSV");
+        writer.write_record(&self.header).unwrap();
+        for row in &self.rows {
+            writer.write_record(row).unwrap();
+        }
+        writer.flush().unwrap();
+    }
+}
+
+/// `digest` with its last hex digit changed.
+pub fn corrupt(digest: &str) -> String {
+    let (head, last) = digest.split_at(digest.len() - 1);
+    let other = if last == "0" { "1" } else { "0" };
+    format!("{head}{other}")
+}
+
+/// The lines of a trace, each parsed (panics on a line that is not a JSON object).
+pub fn read_trace(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "the trace does not end with a newline"
+    );
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let value: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("line {} is not JSON: {e}\n{line}", i + 1));
+            assert!(value.is_object(), "line {} is not an object: {line}", i + 1);
+            value
+        })
+        .collect()
+}
+
+/// Files in `dir` whose names start with `prefix`, sorted.
+pub fn files_like(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
+}
