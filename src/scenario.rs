@@ -90,6 +90,9 @@ pub enum Experiment {
     FaultTolerance { subjects: usize, prefix: u64 },
     /// The dissertation's storage proportion: block size against primary size.
     StorageRatio,
+    /// Share of placed blocks still recoverable from running branches, every `every`
+    /// seconds of the run.
+    Durability { every: f64 },
 }
 
 /// The `[sweep]` table: every combination of the `grid` values, each run with `seeds`
@@ -448,6 +451,16 @@ impl Scenario {
     }
 
     fn check_experiment(&self) -> Result<(), ScenarioError> {
+        if let Experiment::Durability { every } = self.experiment {
+            positive_seconds("experiment.every", every)?;
+            if self.duration / every > 100_000.0 {
+                return Err(invalid(
+                    "experiment.every",
+                    every,
+                    "more than 100000 samples in the run",
+                ));
+            }
+        }
         if let Experiment::FaultTolerance { subjects, prefix } = self.experiment {
             if subjects == 0 || subjects > self.miners {
                 let rule = format!(

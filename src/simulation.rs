@@ -45,6 +45,13 @@ pub struct Outcome {
     pub digest: Hash,
 }
 
+fn miners_of(engine: &Engine<Node>) -> Vec<(bool, &Miner)> {
+    let nodes = engine.actors().iter().enumerate();
+    nodes
+        .filter_map(|(actor, node)| node.as_miner().map(|miner| (engine.is_alive(actor), miner)))
+        .collect()
+}
+
 /// The miners' behaviours: the highest-numbered are the adversaries.
 fn behaviours(scenario: &Scenario) -> Vec<Behaviour> {
     let a = &scenario.adversaries;
@@ -110,6 +117,33 @@ pub fn run_observed(
     log_level: Option<Level>,
     observer: Option<Observer<Msg>>,
 ) -> Outcome {
+    execute(scenario, seed, log_level, observer, None)
+}
+
+/// The miners as a sample sees them: whether each is running, and its state.
+pub type Sample<'a> = [(bool, &'a Miner)];
+
+/// Called at each sample time with the miners.
+type Sampler<'s> = &'s mut dyn FnMut(Time, &Sample);
+
+/// [`run`], pausing every `every` of virtual time to show `sample` the miners. Pausing
+/// changes nothing: the outcome and digest are those of [`run`].
+pub fn run_sampled(
+    scenario: &Scenario,
+    seed: u64,
+    every: Time,
+    sample: &mut dyn FnMut(Time, &Sample),
+) -> Outcome {
+    execute(scenario, seed, None, None, Some((every, sample)))
+}
+
+fn execute(
+    scenario: &Scenario,
+    seed: u64,
+    log_level: Option<Level>,
+    observer: Option<Observer<Msg>>,
+    mut sampler: Option<(Time, Sampler)>,
+) -> Outcome {
     let params = scenario.protocol.clone();
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
     let mut world = World::new(params, codec, seed);
@@ -135,12 +169,17 @@ pub fn run_observed(
     if let Some(observer) = observer {
         engine.observe_messages(observer);
     }
+    if let Some((every, sample)) = &mut sampler {
+        let mut at = *every;
+        while at < until && *every > Time::ZERO {
+            engine.run(&mut world, at);
+            sample(at, &miners_of(&engine));
+            at = at + *every;
+        }
+    }
     let end = engine.run(&mut world, until);
-    let miners: Vec<MinerOutcome> = engine
-        .actors()
-        .iter()
-        .enumerate()
-        .filter_map(|(actor, node)| node.as_miner().map(|miner| (engine.is_alive(actor), miner)))
+    let miners: Vec<MinerOutcome> = miners_of(&engine)
+        .into_iter()
         .map(|(alive, miner)| MinerOutcome {
             number: miner.number,
             behaviour: miner.behaviour(),

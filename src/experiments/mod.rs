@@ -3,6 +3,7 @@
 //! A sweep runs an experiment once per grid point and seed; the rows of every run carry the
 //! same columns, named by [`columns`].
 
+mod durability;
 mod fault_tolerance;
 mod storage_ratio;
 mod summary_row;
@@ -17,16 +18,28 @@ pub fn columns(experiment: &Experiment) -> &'static [&'static str] {
         Experiment::Summary => summary_row::COLUMNS,
         Experiment::FaultTolerance { .. } => fault_tolerance::COLUMNS,
         Experiment::StorageRatio => storage_ratio::COLUMNS,
+        Experiment::Durability { .. } => durability::COLUMNS,
     }
 }
 
-/// The rows one run contributes.
-pub fn rows(scenario: &Scenario, outcome: &Outcome) -> Vec<Vec<String>> {
+/// Runs `scenario` with `seed` and returns the outcome with the rows it contributes.
+pub fn run(scenario: &Scenario, seed: u64) -> (Outcome, Vec<Vec<String>>) {
+    if let Experiment::Durability { every } = scenario.experiment {
+        return durability::run(scenario, seed, every);
+    }
+    let outcome = crate::simulation::run(scenario, seed, None);
+    let rows = rows(scenario, &outcome);
+    (outcome, rows)
+}
+
+/// The rows a finished run contributes.
+fn rows(scenario: &Scenario, outcome: &Outcome) -> Vec<Vec<String>> {
     match scenario.experiment {
         Experiment::Summary => vec![summary_row::row(outcome)],
         Experiment::FaultTolerance { subjects, prefix } => {
             fault_tolerance::rows(scenario, outcome, subjects, prefix)
         }
         Experiment::StorageRatio => vec![storage_ratio::row(scenario, outcome)],
+        Experiment::Durability { .. } => unreachable!("durability samples during the run"),
     }
 }

@@ -1,9 +1,16 @@
 //! Closed-form predictions to set beside the simulated measurements.
 //!
+//! The durability estimate is the per-epoch binomial model of Weatherspoon and Kubiatowicz
+//! ("Erasure coding vs. replication", 2002): a block survives while `k` of its `m`
+//! fragments' holders survive.
+//!
 //! The ideal placement model puts each block's `m` chunks on `m` distinct branches chosen
 //! at random among the `n` others; removing `r` branches at random then removes a
 //! hypergeometric number of a block's holders, and the block survives while at least `k`
 //! holders remain. Blocks are taken as independent.
+
+use crate::scenario::Scenario;
+use crate::sim::Time;
 
 /// ln C(n, k), exact enough for the sizes a scenario allows.
 fn ln_choose(n: u64, k: u64) -> f64 {
@@ -37,6 +44,46 @@ pub fn expected_removals(others: u64, m: u64, k: u64, blocks: u64) -> f64 {
     (0..others)
         .map(|removed| block_survives(others, m, k, removed).powi(blocks as i32))
         .sum()
+}
+
+/// Probability that at least `k` of `m` independent holders are up, each gone with
+/// probability `gone` (the binomial tail of Weatherspoon and Kubiatowicz).
+pub fn at_least_k_of_m(m: u64, k: u64, gone: f64) -> f64 {
+    (k..=m)
+        .map(|up| {
+            (ln_choose(m, up) + up as f64 * (1.0 - gone).ln() + (m - up) as f64 * gone.ln()).exp()
+        })
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// Closed-form chance that a block of age `age` is recoverable under the scenario's churn.
+///
+/// Each of its `m` holders is, independently, up with the long-run availability
+/// `A = life / (life + down)` and has not lost its storage with probability
+/// `exp(-rate * t)`, where `rate` is the rate of failures that destroy data (departures and
+/// wipes) and `t` is the block's age, or the repair period when repair is on (lost chunks
+/// are placed again each period). Lifetimes enter through their means only.
+pub fn recoverable(scenario: &Scenario, age: Time) -> f64 {
+    let (m, k) = (scenario.protocol.m as u64, scenario.protocol.k as u64);
+    let Some(churn) = &scenario.churn else {
+        return 1.0;
+    };
+    let (life, down) = (churn.lifetime.mean(), churn.downtime.mean());
+    let destroys = churn.leave + (1.0 - churn.leave) * churn.wipe;
+    let rate = destroys / (life + down);
+    let availability = life / (life + down);
+    let repair = scenario.miner.repair_period;
+    let exposed = if repair > 0.0 {
+        age.as_secs_f64().min(repair)
+    } else {
+        age.as_secs_f64()
+    };
+    let gone = 1.0 - availability * (-rate * exposed).exp();
+    if gone <= 0.0 {
+        return 1.0;
+    }
+    at_least_k_of_m(m, k, gone.min(1.0))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! binary, so PNGs render the same on a machine with no fonts installed. The image is drawn
 //! to a temporary file and renamed, so it is whole or absent.
 
+mod durability;
 mod fault_tolerance;
 mod storage_ratio;
 mod table;
@@ -52,13 +53,15 @@ fn register_font() {
 }
 
 /// Colours of the plotted series, chosen to stay apart for readers with colour blindness.
-pub(crate) const PALETTE: [RGBColor; 6] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+    RGBColor(150, 150, 150),
 ];
 
 /// The faint grid between labelled ticks.
@@ -112,6 +115,8 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(drawing)?;
     if table.has("removed_ideal") {
         fault_tolerance::draw(table, &root)?;
+    } else if table.has("fraction") && table.has("time_days") {
+        durability::draw(table, &root)?;
     } else if table.has("ratio") && table.has("primary_bytes") {
         storage_ratio::draw(table, &root)?;
     } else {

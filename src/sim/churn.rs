@@ -43,6 +43,15 @@ impl Duration {
         Time::from_secs_f64(seconds.clamp(0.0, 1e12))
     }
 
+    /// The mean, in seconds.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Duration::Constant { seconds } => seconds,
+            Duration::Exponential { mean } => mean,
+            Duration::Weibull { scale, shape } => scale * gamma(1.0 + 1.0 / shape),
+        }
+    }
+
     /// Whether every parameter is a positive, finite number.
     pub fn is_valid(&self) -> bool {
         let ok = |x: f64| x.is_finite() && x > 0.0;
@@ -52,6 +61,28 @@ impl Duration {
             Duration::Weibull { scale, shape } => ok(scale) && ok(shape),
         }
     }
+}
+
+/// The gamma function for x >= 1 (Lanczos approximation, g = 7), for Weibull means.
+fn gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let sum = G[1..]
+        .iter()
+        .enumerate()
+        .fold(G[0], |acc, (i, g)| acc + g / (x + i as f64 + 1.0));
+    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * sum
 }
 
 /// A group failure: `count` random members go down at `at` for `duration` seconds.
@@ -206,6 +237,27 @@ mod tests {
         );
         assert_eq!(events.len(), 5);
         assert!(events.iter().all(|e| e.change == Change::Down));
+    }
+
+    #[test]
+    fn means_match_known_values() {
+        assert!((gamma(5.0) - 24.0).abs() < 1e-9);
+        assert!(
+            (Duration::Weibull {
+                scale: 2.0,
+                shape: 1.0
+            }
+            .mean()
+                - 2.0)
+                .abs()
+                < 1e-9
+        );
+        let heavy = Duration::Weibull {
+            scale: 1.0,
+            shape: 0.5,
+        }
+        .mean();
+        assert!((heavy - 2.0).abs() < 1e-9, "{heavy}");
     }
 
     #[test]

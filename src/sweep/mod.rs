@@ -11,7 +11,6 @@ pub mod grid;
 
 use crate::experiments;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::simulation;
 use grid::Job;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -74,8 +73,7 @@ pub fn header(base: &Scenario) -> Vec<String> {
 
 /// Runs one job and lays out its rows in the sweep's columns.
 pub fn run_job(job: &Job) -> Vec<Vec<String>> {
-    let outcome = simulation::run(&job.scenario, job.seed, None);
-    let rows = experiments::rows(&job.scenario, &outcome);
+    let (outcome, rows) = experiments::run(&job.scenario, job.seed);
     let count = rows.len();
     rows.into_iter()
         .map(|row| {

@@ -1,0 +1,102 @@
+//! Durability over time: what share of the blocks that were ever placed can still be
+//! rebuilt from the branches running at each moment, under churn, with or without repair.
+//!
+//! A block counts once `k` of its chunks were embedded somewhere; it is recoverable at a
+//! sample time while `k` distinct chunks sit on running branches (any `k` decode, which the
+//! run's summary checks with real reconstruction at the end). Beside each sample is the
+//! closed-form estimate of [`super::theory::recoverable`].
+
+use super::theory::recoverable;
+use crate::actors::Miner;
+use crate::protocol::{Block, BranchId, ChunkId};
+use crate::scenario::Scenario;
+use crate::sim::Time;
+use crate::simulation::{run_sampled, Outcome, Sample};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const COLUMNS: &[&str] = &[
+    "k",
+    "m",
+    "repair_period_s",
+    "time_days",
+    "running_miners",
+    "blocks_placed",
+    "recoverable",
+    "fraction",
+    "predicted",
+];
+
+/// Runs the scenario, sampling every `every` seconds; returns the outcome and the rows.
+pub fn run(scenario: &Scenario, seed: u64, every: f64) -> (Outcome, Vec<Vec<String>>) {
+    let mut rows = Vec::new();
+    let mut sample = |now: Time, miners: &Sample| rows.extend(row(scenario, now, miners));
+    let outcome = run_sampled(scenario, seed, Time::from_secs_f64(every), &mut sample);
+    (outcome, rows)
+}
+
+type Held = BTreeMap<BranchId, BTreeSet<ChunkId>>;
+
+fn holdings<'a>(branches: impl Iterator<Item = &'a [Block]>) -> Held {
+    let mut held = Held::new();
+    for chunk in branches.flat_map(|blocks| blocks.iter().flat_map(|b| b.foreign.iter())) {
+        held.entry(chunk.header.source)
+            .or_default()
+            .insert(chunk.id());
+    }
+    held
+}
+
+fn all_branches<'a>(miners: &'a Sample) -> impl Iterator<Item = &'a [Block]> {
+    miners.iter().flat_map(|(_, miner): &(bool, &'a Miner)| {
+        std::iter::once(miner.blocks()).chain(miner.retired().iter().map(Vec::as_slice))
+    })
+}
+
+/// The sample at `now`, if any block has been placed yet.
+fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
+    let p = &scenario.protocol;
+    let k = p.k as usize;
+    let anywhere = holdings(all_branches(miners));
+    let live = holdings(
+        miners
+            .iter()
+            .filter(|(alive, _)| *alive)
+            .map(|(_, m)| m.blocks()),
+    );
+    let count = |held: &Held, branch: &BranchId, height: u64| {
+        held.get(branch)
+            .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
+    };
+    let (mut placed, mut recoverable_now, mut predicted) = (0u64, 0u64, 0.0);
+    for blocks in all_branches(miners) {
+        for block in blocks {
+            let (branch, height) = (block.header.branch, block.header.height);
+            if count(&anywhere, &branch, height) < k {
+                continue;
+            }
+            placed += 1;
+            recoverable_now += (count(&live, &branch, height) >= k) as u64;
+            let age = now - Time(block.header.time);
+            predicted += recoverable(scenario, age);
+        }
+    }
+    if placed == 0 {
+        return None;
+    }
+    let fraction = recoverable_now as f64 / placed as f64;
+    Some(vec![
+        p.k.to_string(),
+        p.m.to_string(),
+        format!("{}", scenario.miner.repair_period),
+        format!("{:.3}", now.as_secs_f64() / 86_400.0),
+        miners
+            .iter()
+            .filter(|(alive, _)| *alive)
+            .count()
+            .to_string(),
+        placed.to_string(),
+        recoverable_now.to_string(),
+        format!("{fraction:.4}"),
+        format!("{:.4}", predicted / placed as f64),
+    ])
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the experiments, sweeps and plots (DESIGN section 4), one test binary:
+//! sweep determinism and run order, resuming, grid errors, the fault-tolerance experiment,
+//! the dissertation's metamorphic relations and the plots. Run with
+//! `cargo test --release --test experiments`.
+
+mod fault_tolerance;
+mod metamorphic;
+mod plot;
+mod resume;
+mod support;
+mod sweep;
