@@ -9,6 +9,7 @@
 pub mod actors;
 pub mod experiments;
 pub mod export;
+pub mod invariants;
 pub mod plot;
 pub mod protocol;
 pub mod replay;

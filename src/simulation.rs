@@ -5,6 +5,7 @@
 //! whole run, and its digest, follows from the scenario and the seed.
 
 use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Msg, Node, Patient, World};
+use crate::invariants::{self, Violation};
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Block, Codec, Hash, KeyPair};
 use crate::scenario::Scenario;
@@ -43,6 +44,8 @@ pub struct Outcome {
     pub summary: Summary,
     /// SHA-256 over the event journal and every branch's headers.
     pub digest: Hash,
+    /// The first invariant the run broke, if any.
+    pub violation: Option<Violation>,
 }
 
 fn miners_of(engine: &Engine<Node>) -> Vec<(bool, &Miner)> {
@@ -194,6 +197,13 @@ fn execute(
         .collect();
     let summary = Summary::of(&world.params, &world.codec, &miners, &mut world.verifier);
     let digest = digest(engine.journal_digest(), &miners);
+    let violation = invariants::check(
+        &world.params,
+        &miners,
+        &summary,
+        engine.now(),
+        &mut world.verifier,
+    );
     Outcome {
         scenario: scenario.name.clone(),
         seed,
@@ -206,6 +216,7 @@ fn execute(
         log: engine.log().to_vec(),
         summary,
         digest,
+        violation,
     }
 }
 

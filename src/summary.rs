@@ -39,6 +39,8 @@ pub struct Summary {
     /// Blocks that had `k` chunks placed, but fewer than `k` on branches still running:
     /// lost to churn.
     pub lost: u64,
+    /// Rebuilt blocks that differ from the block their miner made (must stay zero).
+    pub wrong_rebuilds: u64,
 }
 
 /// A branch whose blocks are to be rebuilt: a miner's current one or one it lost to a wipe.
@@ -131,6 +133,16 @@ impl Summary {
                 self.lost += 1;
             } else {
                 self.placeable += 1;
+                let rebuilt_block = rebuilt
+                    .heights
+                    .get(height as usize)
+                    .and_then(|h| h.block.as_ref());
+                let original = &blocks[height as usize];
+                if rebuilt_block.is_some_and(|(header, records)| {
+                    *header != original.header || *records != original.records
+                }) {
+                    self.wrong_rebuilds += 1;
+                }
                 let status = rebuilt
                     .heights
                     .get(height as usize)

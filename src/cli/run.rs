@@ -31,10 +31,12 @@ pub fn run(scenario: &Scenario, options: &Options) -> Outcome {
         export(scenario, &outcome, dir)?;
     }
     println!("digest: {}", outcome.digest);
-    match outcome.summary.failed() {
-        0 => Ok(ExitCode::SUCCESS),
-        failed => Err(Failure::Failed(anyhow!(
-            "{failed} blocks had k chunks placed but could not be rebuilt (seed {})",
+    match &outcome.violation {
+        None => Ok(ExitCode::SUCCESS),
+        Some(violation) => Err(Failure::Failed(anyhow!(
+            "invariant broken in scenario \"{}\", seed {}, {violation}\nreplay it with: medilanac replay SCENARIO --seed {} --trace trace.jsonl",
+            outcome.scenario,
+            outcome.seed,
             outcome.seed
         ))),
     }

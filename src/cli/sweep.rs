@@ -32,5 +32,24 @@ pub fn run(scenario: &Scenario, out: &Path, resume: bool, threads: Option<usize>
             out.display()
         ),
     }
-    Ok(ExitCode::SUCCESS)
+    if report.violations.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "{} runs broke an invariant; replay each with a trace:",
+        report.violations.len()
+    );
+    for broken in &report.violations {
+        eprintln!(
+            "  run {} (seed {}): {}",
+            broken.run, broken.seed, broken.what
+        );
+        eprintln!(
+            "    medilanac replay {} --row {} --trace run{}.jsonl",
+            out.display(),
+            broken.row,
+            broken.run
+        );
+    }
+    Ok(ExitCode::from(1))
 }

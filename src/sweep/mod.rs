@@ -33,11 +33,23 @@ pub struct Options {
 }
 
 /// What a sweep did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub runs: usize,
     /// Runs found complete in the file when resuming.
     pub kept: usize,
+    /// Runs that broke an invariant, in run order.
+    pub violations: Vec<Broken>,
+}
+
+/// A run that broke an invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub run: usize,
+    /// Its first row in the CSV (0-based, header excluded), for `medilanac replay --row`.
+    pub row: usize,
+    pub seed: u64,
+    pub what: String,
 }
 
 #[derive(Debug, Error)]
@@ -67,7 +79,7 @@ pub fn header(base: &Scenario) -> Vec<String> {
             .iter()
             .map(|c| c.to_string()),
     );
-    columns.push("digest".into());
+    columns.extend(["status", "message", "digest"].map(String::from));
     columns
 }
 
@@ -85,6 +97,10 @@ pub fn run_job(job: &Job) -> Vec<Vec<String>> {
             full.extend(job.values.iter().cloned());
             full.push(job.seed.to_string());
             full.extend(row);
+            match &outcome.violation {
+                None => full.extend([String::from("ok"), String::new()]),
+                Some(broken) => full.extend([String::from("violation"), broken.to_string()]),
+            }
             full.push(outcome.digest.to_string());
             full
         })
@@ -108,11 +124,34 @@ pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, S
     };
     let mut file = OpenOptions::new().append(true).open(out).map_err(io)?;
     let bar = progress_bar(jobs.len(), kept, options.progress);
+    let mut violations = Vec::new();
+    let mut written = match kept {
+        0 => 0,
+        _ => {
+            std::fs::read(out)
+                .map_err(io)?
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                - 1
+        }
+    };
+    let seed_column = 3 + grid::paths(base).len();
     run_in_order(&jobs[kept..], options.threads, |rows| {
         let text: String = rows.iter().map(|row| csv_line(row)).collect();
         file.write_all(text.as_bytes())
             .and_then(|_| file.flush())
             .map_err(io)?;
+        let broken = rows.first().filter(|row| row[row.len() - 3] == "violation");
+        if let Some(first) = broken {
+            violations.push(Broken {
+                run: first[1].parse().unwrap_or(0),
+                row: written,
+                seed: first[seed_column].parse().unwrap_or(0),
+                what: first[first.len() - 2].clone(),
+            });
+        }
+        written += rows.len();
         bar.inc(1);
         Ok(())
     })?;
@@ -120,6 +159,7 @@ pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, S
     Ok(Report {
         runs: jobs.len(),
         kept,
+        violations,
     })
 }
 

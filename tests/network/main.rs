@@ -3,6 +3,7 @@
 mod adversaries;
 mod engine;
 mod faults;
+mod invariants;
 
 use medilanac::scenario::{Scenario, DEFAULT};
 
