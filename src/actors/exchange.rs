@@ -8,7 +8,8 @@ use super::World;
 use crate::protocol::BranchId;
 use crate::sim::{ActorId, Context};
 
-/// Records announcements in arrival order and lists them on request.
+/// Records announcements in arrival order and lists them on request; an address that
+/// announces a new branch (its miner came back wiped) replaces its old entry.
 #[derive(Default)]
 pub struct Exchange {
     announced: Vec<(ActorId, BranchId)>,
@@ -17,9 +18,10 @@ pub struct Exchange {
 impl Exchange {
     pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Context<Msg>, _: &mut World) {
         match msg {
-            Msg::Announce { branch } if !self.announced.contains(&(from, branch)) => {
-                self.announced.push((from, branch));
-            }
+            Msg::Announce { branch } => match self.announced.iter_mut().find(|(a, _)| *a == from) {
+                Some(entry) => entry.1 = branch,
+                None => self.announced.push((from, branch)),
+            },
             Msg::ListPeers => ctx.send(from, Msg::Peers(self.announced.clone())),
             _ => {}
         }

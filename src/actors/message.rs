@@ -38,6 +38,8 @@ pub enum Msg {
     },
     Headers {
         request: u64,
+        /// The answering miner's branch, so a peer that changed identity is noticed.
+        branch: BranchId,
         headers: Vec<BlockHeader>,
     },
     /// Challenge: file `index` of block `height`.
@@ -48,6 +50,7 @@ pub enum Msg {
     },
     File {
         request: u64,
+        branch: BranchId,
         answer: Option<(Record, MerkleProof)>,
     },
     /// Challenge: foreign chunk `index` of block `height`.
@@ -58,6 +61,7 @@ pub enum Msg {
     },
     ForeignChunk {
         request: u64,
+        branch: BranchId,
         answer: Option<(Chunk, MerkleProof)>,
     },
     /// "Give me one of your chunks to embed in my next block."
@@ -83,6 +87,16 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// The branch a challenge reply says it comes from.
+    pub fn replier_branch(&self) -> Option<BranchId> {
+        match self {
+            Msg::Headers { branch, .. }
+            | Msg::File { branch, .. }
+            | Msg::ForeignChunk { branch, .. } => Some(*branch),
+            _ => None,
+        }
+    }
+
     /// The request id of a reply, if this is one.
     pub fn reply_to(&self) -> Option<u64> {
         match self {
@@ -109,7 +123,9 @@ impl Msg {
                 "payload": record.payload.len(),
             }),
             Msg::GetHeaders { request, from } => json!({ "request": request, "from_height": from }),
-            Msg::Headers { request, headers } => json!({
+            Msg::Headers {
+                request, headers, ..
+            } => json!({
                 "request": request,
                 "headers": headers.len(),
                 "branch": headers.first().map(|h| h.branch.short()),
@@ -126,12 +142,16 @@ impl Msg {
                 height,
                 index,
             } => json!({ "request": request, "height": height, "index": index }),
-            Msg::File { request, answer } => json!({
+            Msg::File {
+                request, answer, ..
+            } => json!({
                 "request": request,
                 "found": answer.is_some(),
                 "sequence": answer.as_ref().map(|(record, _)| record.sequence),
             }),
-            Msg::ForeignChunk { request, answer } => json!({
+            Msg::ForeignChunk {
+                request, answer, ..
+            } => json!({
                 "request": request,
                 "found": answer.is_some(),
                 "chunk": answer.as_ref().map(|(c, _)| chunk(&c.header.id())),
@@ -188,14 +208,20 @@ impl Message for Msg {
                 Msg::Peers(peers) => peers.len() * 40,
                 Msg::Submit(record) => record.encoded_len(),
                 Msg::GetHeaders { .. } => 16,
-                Msg::Headers { headers, .. } => headers.iter().map(|h| h.encoded_len()).sum(),
+                Msg::Headers { headers, .. } => {
+                    32 + headers.iter().map(|h| h.encoded_len()).sum::<usize>()
+                }
                 Msg::GetFile { .. } | Msg::GetForeignChunk { .. } => 20,
-                Msg::File { answer, .. } => answer.as_ref().map_or(1, |(record, proof)| {
-                    record.encoded_len() + proof.encoded_len()
-                }),
-                Msg::ForeignChunk { answer, .. } => answer.as_ref().map_or(1, |(chunk, proof)| {
-                    chunk.encoded_len() + proof.encoded_len()
-                }),
+                Msg::File { answer, .. } => {
+                    32 + answer.as_ref().map_or(1, |(record, proof)| {
+                        record.encoded_len() + proof.encoded_len()
+                    })
+                }
+                Msg::ForeignChunk { answer, .. } => {
+                    32 + answer.as_ref().map_or(1, |(chunk, proof)| {
+                        chunk.encoded_len() + proof.encoded_len()
+                    })
+                }
                 Msg::WantChunk { .. } => 40,
                 Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, Chunk::encoded_len),
                 Msg::Decline { .. } => 42,

@@ -30,3 +30,83 @@ fn bandwidth_stretches_virtual_time() {
         fast.end_time
     );
 }
+
+/// A small network that keeps adding blocks while miners fail, some coming back wiped.
+fn churning(repair_period: f64) -> medilanac::scenario::Scenario {
+    scenario(|s| {
+        s.miners = 14;
+        s.blocks = 60;
+        s.duration = 800.0;
+        s.protocol.m = 6;
+        s.patients.per_miner = 1;
+        s.miner.repair_period = repair_period;
+        s.churn = Some(medilanac::sim::churn::ChurnModel {
+            lifetime: medilanac::sim::churn::Duration::Exponential { mean: 250.0 },
+            downtime: medilanac::sim::churn::Duration::Exponential { mean: 40.0 },
+            leave: 0.2,
+            wipe: 0.4,
+            bursts: Vec::new(),
+        });
+    })
+}
+
+#[test]
+fn miners_that_come_back_wiped_are_known_afresh_not_blacklisted() {
+    let outcome = run(&churning(0.0), 2, None);
+    assert!(
+        outcome.miners.iter().any(|m| !m.retired.is_empty()),
+        "no miner came back wiped"
+    );
+    assert_eq!(outcome.summary.validations_failed, 0);
+    assert_eq!(outcome.violation, None);
+}
+
+#[test]
+fn repair_places_lost_chunks_again_and_loses_fewer_blocks() {
+    let without = run(&churning(0.0), 2, None);
+    let with = run(&churning(20.0), 2, None);
+    let freed: u64 = with.miners.iter().map(|m| m.stats.chunks_freed).sum();
+    assert!(freed > 0, "no chunk was placed again");
+    assert!(without.miners.iter().all(|m| m.stats.audits == 0));
+    let lost_share = |o: &medilanac::simulation::Outcome| {
+        o.summary.lost as f64 / (o.summary.placeable + o.summary.lost).max(1) as f64
+    };
+    assert!(
+        lost_share(&with) < lost_share(&without),
+        "{} vs {}",
+        lost_share(&with),
+        lost_share(&without)
+    );
+}
+
+#[test]
+fn a_partition_cuts_messages_and_delays_the_miners_behind_it() {
+    let free = run(&scenario(|_| {}), 2, None);
+    let cut = run(
+        &scenario(|s| {
+            s.network.partitions = vec![medilanac::scenario::PartitionSettings {
+                start: 0.0,
+                end: 60.0,
+                miners: vec![0, 1, 2],
+            }]
+        }),
+        2,
+        None,
+    );
+    assert!(cut.engine.messages_cut > 0);
+    assert_eq!(free.engine.messages_cut, 0);
+    let first_block = |o: &medilanac::simulation::Outcome| o.miners[0].blocks[1].header.time;
+    assert!(
+        first_block(&cut) >= 60_000_000,
+        "block 1 sealed at {} µs",
+        first_block(&cut)
+    );
+    assert!(first_block(&free) < 60_000_000);
+}
+
+#[test]
+fn duplicated_messages_change_nothing_a_miner_accepts() {
+    let outcome = run(&scenario(|s| s.network.duplicate = 0.2), 3, None);
+    assert!(outcome.miners.iter().all(|m| m.finished));
+    assert_eq!(outcome.violation, None);
+}

@@ -239,6 +239,20 @@ impl Miner {
             if request.peer != from {
                 return;
             }
+            let claimed = self.peers.get(from).map(|peer| peer.branch);
+            if let Some(branch) = msg
+                .replier_branch()
+                .filter(|b| claimed.is_some_and(|c| c != *b))
+            {
+                // The peer came back wiped, under a new key: know it afresh.
+                if let requests::Purpose::Audit { .. } = request.purpose {
+                    self.holder_lost(from, "came back wiped", ctx);
+                }
+                self.peers.learn(from, branch);
+                self.requests.drop_peer(from);
+                self.gather(ctx, world);
+                return;
+            }
             self.on_reply(from, request.purpose, msg, ctx, world);
             self.gather(ctx, world);
             return;
@@ -258,7 +272,15 @@ impl Miner {
                 from: height,
             } => {
                 let headers = self.chain.headers_from(height);
-                ctx.send(from, Msg::Headers { request, headers });
+                let branch = self.branch();
+                ctx.send(
+                    from,
+                    Msg::Headers {
+                        request,
+                        branch,
+                        headers,
+                    },
+                );
             }
             Msg::GetFile {
                 request,

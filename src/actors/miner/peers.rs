@@ -56,15 +56,24 @@ pub struct PeerBook {
 }
 
 impl PeerBook {
-    /// Adds a peer under the branch it claims; validation checks the claim.
+    /// Adds a peer under the branch it claims; validation checks the claim. An actor that
+    /// now claims another branch (it came back wiped) is known afresh.
     pub fn learn(&mut self, actor: ActorId, branch: BranchId) {
-        self.peers.entry(actor).or_insert_with(|| Peer {
+        if self
+            .peers
+            .get(&actor)
+            .is_some_and(|peer| peer.branch == branch)
+        {
+            return;
+        }
+        let peer = Peer {
             branch,
             headers: Vec::new(),
             tip: BranchTip::new(),
             standing: Standing::Unknown,
             asked: false,
-        });
+        };
+        self.peers.insert(actor, peer);
     }
 
     pub fn get(&self, actor: ActorId) -> Option<&Peer> {

@@ -76,6 +76,9 @@ impl Miner {
             .iter()
             .filter(|(_, p)| matches!(p.standing, Standing::Validating { .. }))
             .count();
+        if validating >= self.config.parallel {
+            return validating;
+        }
         let due: Vec<ActorId> = self
             .peers
             .iter()
@@ -96,17 +99,14 @@ impl Miner {
     /// chunk requests are in flight.
     fn ask_for_chunks(&mut self, ctx: &mut Context<Msg>) -> usize {
         let mut in_flight = self.requests.count(|r| r.purpose == Purpose::Chunk);
+        if in_flight >= self.config.parallel {
+            return in_flight;
+        }
+        let busy = self.requests.peers(|r| r.purpose == Purpose::Chunk);
         let mut candidates: Vec<ActorId> = self
             .peers
             .iter()
-            .filter(|(id, peer)| {
-                peer.is_trusted(ctx.now)
-                    && !peer.asked
-                    && self
-                        .requests
-                        .count(|r| r.peer == *id && r.purpose == Purpose::Chunk)
-                        == 0
-            })
+            .filter(|(id, peer)| peer.is_trusted(ctx.now) && !peer.asked && !busy.contains(id))
             .map(|(id, _)| id)
             .collect();
         let branch = self.branch();
@@ -131,8 +131,15 @@ impl Miner {
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
-        let Ok(chunk) = offer else {
-            return;
+        let chunk = match offer {
+            Ok(chunk) => chunk,
+            Err(Refusal::Untrusted) => {
+                // The server is validating us now; ask again soon rather than after a
+                // long backoff, or two trust periods shorter than the backoff never meet.
+                self.backoff = self.config.backoff;
+                return;
+            }
+            Err(Refusal::NoChunk) => return,
         };
         let Some(peer) = self.peers.get(from) else {
             return;

@@ -2,7 +2,7 @@
 
 use super::super::message::Msg;
 use crate::sim::ActorId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a request was for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +76,15 @@ impl Requests {
     /// Open requests to `peer` for `purpose`-like work.
     pub fn count(&self, test: impl Fn(&Request) -> bool) -> usize {
         self.open.values().filter(|request| test(request)).count()
+    }
+
+    /// The peers with an open request that passes `test`.
+    pub fn peers(&self, test: impl Fn(&Request) -> bool) -> BTreeSet<ActorId> {
+        self.open
+            .values()
+            .filter(|r| test(r))
+            .map(|r| r.peer)
+            .collect()
     }
 
     /// Closes every open request to `peer`.

@@ -26,7 +26,15 @@ impl Miner {
                 record.payload = record.payload.with_flipped_byte(0);
             }
         }
-        ctx.send(to, Msg::File { request, answer });
+        let branch = self.branch();
+        ctx.send(
+            to,
+            Msg::File {
+                request,
+                branch,
+                answer,
+            },
+        );
     }
 
     pub(super) fn serve_foreign_chunk(
@@ -38,7 +46,15 @@ impl Miner {
         ctx: &mut Context<Msg>,
     ) {
         let answer = self.chain.foreign_chunk(height, index);
-        ctx.send(to, Msg::ForeignChunk { request, answer });
+        let branch = self.branch();
+        ctx.send(
+            to,
+            Msg::ForeignChunk {
+                request,
+                branch,
+                answer,
+            },
+        );
     }
 
     pub(super) fn serve_chunk(
