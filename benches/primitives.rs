@@ -54,5 +54,19 @@ fn whole_run(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, crypto, erasure, whole_run);
+/// One run of the fault-tolerance sweep (50 miners, k = 5, 20 subjects): what the sweep's
+/// wall time is made of, run after run.
+fn fault_tolerance_run(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/fault-tolerance.toml").unwrap();
+    let scenario = Scenario::parse(&text).unwrap();
+    let job = medilanac::sweep::grid::jobs(&scenario).unwrap().remove(8);
+    let mut group = c.benchmark_group("fault tolerance");
+    group.sample_size(10);
+    group.bench_function("one run, 50 miners, k = 5, 20 subjects", |b| {
+        b.iter(|| medilanac::sweep::run_job(black_box(&job)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, crypto, erasure, whole_run, fault_tolerance_run);
 criterion_main!(benches);
