@@ -7,6 +7,7 @@
 //!   the determinism self-check.
 
 pub mod actors;
+pub mod chaos;
 pub mod experiments;
 pub mod export;
 pub mod invariants;

@@ -5,6 +5,7 @@
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
 use crate::actors::MinerConfig;
+use crate::chaos::Chaos;
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
 use crate::sim::churn::ChurnModel;
@@ -67,6 +68,9 @@ pub struct Scenario {
     /// How miners fail and return (no churn without this table).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub churn: Option<ChurnModel>,
+    /// Ranges the seed draws fault settings from (chaos mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<Chaos>,
     /// Miners that join after the start, on top of `miners`.
     #[serde(default)]
     pub joins: Vec<Join>,
@@ -580,6 +584,11 @@ impl Scenario {
                     "needs at >= 0 seconds and count <= 10000",
                 ));
             }
+        }
+        if let Some(chaos) = &self.chaos {
+            chaos
+                .check()
+                .map_err(|(field, value, rule)| invalid(field, value, rule))?;
         }
         let Some(churn) = &self.churn else {
             return Ok(());

@@ -5,6 +5,7 @@
 //! whole run, and its digest, follows from the scenario and the seed.
 
 use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Msg, Node, Patient, World};
+use crate::chaos::{self, Drawn};
 use crate::invariants::{self, Violation};
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Block, Codec, Hash, KeyPair};
@@ -46,6 +47,8 @@ pub struct Outcome {
     pub digest: Hash,
     /// The first invariant the run broke, if any.
     pub violation: Option<Violation>,
+    /// The fault settings the seed drew in chaos mode (empty otherwise).
+    pub chaos: Drawn,
 }
 
 fn miners_of(engine: &Engine<Node>) -> Vec<(bool, &Miner)> {
@@ -147,6 +150,8 @@ fn execute(
     observer: Option<Observer<Msg>>,
     mut sampler: Option<(Time, Sampler)>,
 ) -> Outcome {
+    let (drawn_scenario, drawn) = chaos::apply(scenario, seed);
+    let scenario = &drawn_scenario;
     let params = scenario.protocol.clone();
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
     let mut world = World::new(params, codec, seed);
@@ -217,6 +222,7 @@ fn execute(
         summary,
         digest,
         violation,
+        chaos: drawn,
     }
 }
 

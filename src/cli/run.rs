@@ -34,11 +34,21 @@ pub fn run(scenario: &Scenario, options: &Options) -> Outcome {
     match &outcome.violation {
         None => Ok(ExitCode::SUCCESS),
         Some(violation) => Err(Failure::Failed(anyhow!(
-            "invariant broken in scenario \"{}\", seed {}, {violation}\nreplay it with: medilanac replay SCENARIO --seed {} --trace trace.jsonl",
+            "invariant broken in scenario \"{}\", seed {}, {violation}{}\nmedilanac {}; replay it with: medilanac replay SCENARIO --seed {} --trace trace.jsonl",
             outcome.scenario,
             outcome.seed,
+            drawn(&outcome),
+            env!("CARGO_PKG_VERSION"),
             outcome.seed
         ))),
+    }
+}
+
+/// The chaos settings the seed drew, as a clause for reports.
+fn drawn(outcome: &RunOutcome) -> String {
+    match outcome.chaos.0.is_empty() {
+        true => String::new(),
+        false => format!("; faults drawn: {}", outcome.chaos),
     }
 }
 
@@ -62,6 +72,9 @@ fn print_summary(outcome: &RunOutcome) {
         outcome.scenario, outcome.seed
     );
     println!("  virtual time      {} ({end})", outcome.end_time);
+    if !outcome.chaos.0.is_empty() {
+        println!("  faults drawn      {}", outcome.chaos);
+    }
     println!(
         "  miners            {} ({} finished their blocks)",
         s.miners, s.finished

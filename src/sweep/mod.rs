@@ -99,7 +99,17 @@ pub fn run_job(job: &Job) -> Vec<Vec<String>> {
             full.extend(row);
             match &outcome.violation {
                 None => full.extend([String::from("ok"), String::new()]),
-                Some(broken) => full.extend([String::from("violation"), broken.to_string()]),
+                Some(broken) => {
+                    let faults = match outcome.chaos.0.is_empty() {
+                        true => String::new(),
+                        false => format!("; faults drawn: {}", outcome.chaos),
+                    };
+                    let version = env!("CARGO_PKG_VERSION");
+                    full.extend([
+                        String::from("violation"),
+                        format!("{broken}{faults}; medilanac {version}"),
+                    ])
+                }
             }
             full.push(outcome.digest.to_string());
             full

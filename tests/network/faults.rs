@@ -110,3 +110,21 @@ fn duplicated_messages_change_nothing_a_miner_accepts() {
     assert!(outcome.miners.iter().all(|m| m.finished));
     assert_eq!(outcome.violation, None);
 }
+
+#[test]
+fn chaos_draws_its_faults_from_the_seed_and_reproduces_them() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/chaos.toml"))
+            .unwrap();
+    let chaotic = medilanac::scenario::Scenario::parse(&text).unwrap();
+    let (first, drawn) = medilanac::chaos::apply(&chaotic, 7);
+    let (again, drawn_again) = medilanac::chaos::apply(&chaotic, 7);
+    let (_, other) = medilanac::chaos::apply(&chaotic, 8);
+    assert_eq!(drawn, drawn_again);
+    assert_ne!(drawn, other);
+    assert!((0.0..=0.2).contains(&first.network.loss));
+    assert!(first.churn.is_some() && again.chaos.is_none());
+    let outcome = run(&chaotic, 7, None);
+    assert_eq!(outcome.chaos, drawn);
+    assert_eq!(outcome.digest, run(&chaotic, 7, None).digest);
+}
