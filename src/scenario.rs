@@ -457,6 +457,13 @@ impl Scenario {
     fn check_experiment(&self) -> Result<(), ScenarioError> {
         if let Experiment::Durability { every } = self.experiment {
             positive_seconds("experiment.every", every)?;
+            if every > self.duration {
+                return Err(invalid(
+                    "experiment.every",
+                    every,
+                    "is longer than the run's duration",
+                ));
+            }
             if self.duration / every > 100_000.0 {
                 return Err(invalid(
                     "experiment.every",

@@ -224,12 +224,13 @@ impl Block {
 
     /// The block's size, itemised.
     pub fn size(&self) -> BlockSize {
-        let foreign_total: u64 = self.foreign.iter().map(|c| c.encoded_len() as u64).sum();
+        let data: u64 = self.foreign.iter().map(|c| c.data.len() as u64).sum();
+        let whole: u64 = self.foreign.iter().map(|c| c.encoded_len() as u64).sum();
         BlockSize {
             header: self.header.encoded_len() as u64,
             body: self.header.body_size,
-            foreign_data: self.header.foreign_size,
-            foreign_overhead: foreign_total - self.header.foreign_size,
+            foreign_data: data,
+            foreign_overhead: whole - data,
         }
     }
 }

@@ -127,6 +127,18 @@ pub struct ChurnEvent {
     pub change: Change,
 }
 
+/// Whether `member`'s own failures leave it running at `at` (it has not left, nor is down).
+fn is_up(events: &[ChurnEvent], member: usize, at: Time) -> bool {
+    let last = events.iter().rfind(|e| e.member == member && e.at <= at);
+    !matches!(
+        last,
+        Some(ChurnEvent {
+            change: Change::Down,
+            ..
+        })
+    )
+}
+
 impl ChurnModel {
     /// Every change to `members` members before `until`, members in order then by time,
     /// bursts last; `joined[i]` is when member `i` starts.
@@ -138,8 +150,14 @@ impl ChurnModel {
         for burst in &self.bursts {
             let at = Time::from_secs_f64(burst.at);
             let back = at + Time::from_secs_f64(burst.duration);
-            let count = burst.count.min(joined.len());
-            for member in sample(rng, joined.len(), count).into_iter() {
+            let up: Vec<usize> = (0..joined.len())
+                .filter(|&member| joined[member] <= at && is_up(&events, member, at))
+                .collect();
+            let count = burst.count.min(up.len());
+            for member in sample(rng, up.len(), count)
+                .into_iter()
+                .map(|pick| up[pick])
+            {
                 events.push(ChurnEvent {
                     at,
                     member,
@@ -237,6 +255,24 @@ mod tests {
         );
         assert_eq!(events.len(), 5);
         assert!(events.iter().all(|e| e.change == Change::Down));
+    }
+
+    #[test]
+    fn a_burst_does_not_bring_back_members_that_left() {
+        let mut churn = model(1.0);
+        churn.lifetime = Duration::Constant { seconds: 10.0 };
+        churn.bursts = vec![Burst {
+            at: 50.0,
+            duration: 20.0,
+            count: 3,
+        }];
+        let horizon = Time::from_secs_f64(1e6);
+        let events = churn.schedule(&[Time::ZERO; 3], horizon, &mut stream(4, "churn", 0));
+        assert!(
+            events.iter().all(|e| e.change == Change::Down),
+            "{events:?}"
+        );
+        assert_eq!(events.len(), 3);
     }
 
     #[test]

@@ -85,7 +85,14 @@ pub fn header(base: &Scenario) -> Vec<String> {
 
 /// Runs one job and lays out its rows in the sweep's columns.
 pub fn run_job(job: &Job) -> Vec<Vec<String>> {
-    let (outcome, rows) = experiments::run(&job.scenario, job.seed);
+    let (outcome, mut rows) = experiments::run(&job.scenario, job.seed);
+    if rows.is_empty() {
+        // A run with nothing to report still gets a row, so its status and digest show.
+        rows.push(vec![
+            String::new();
+            experiments::columns(&job.scenario.experiment).len()
+        ]);
+    }
     let count = rows.len();
     rows.into_iter()
         .map(|row| {
@@ -125,11 +132,14 @@ pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, S
         path: out.display().to_string(),
         source,
     };
-    let kept = if options.resume && out.exists() {
+    let header_line = csv_line(&header);
+    let torn_header = |file: Vec<u8>| header_line.as_bytes().starts_with(&file);
+    let resumable = options.resume && std::fs::read(out).is_ok_and(|file| !torn_header(file));
+    let kept = if resumable {
         resume_point(out, &header, &jobs)?
     } else {
         let mut file = File::create(out).map_err(io)?;
-        file.write_all(csv_line(&header).as_bytes()).map_err(io)?;
+        file.write_all(header_line.as_bytes()).map_err(io)?;
         0
     };
     let mut file = OpenOptions::new().append(true).open(out).map_err(io)?;

@@ -203,7 +203,8 @@ impl Miner {
     /// is gone; the branch and own chunks survive unless `wiped`, in which case the miner
     /// starts over as a new branch under a new key.
     pub fn restart(&mut self, wiped: bool, ctx: &mut Context<Msg>, world: &mut World) {
-        self.requests = Requests::new(FIRST_REQUEST);
+        self.requests.forget_all();
+        self.peers.interrupted();
         self.backoff = self.config.backoff;
         self.retry_armed = false;
         if let Some(draft) = self.draft.take() {
@@ -233,12 +234,10 @@ impl Miner {
 
     pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Context<Msg>, world: &mut World) {
         if let Some(id) = msg.reply_to() {
-            let Some(request) = self.requests.close(id) else {
-                return; // a late or duplicated reply
-            };
-            if request.peer != from {
-                return;
+            if self.requests.peer_of(id) != Some(from) {
+                return; // a late, duplicated or misdirected reply
             }
+            let request = self.requests.close(id).expect("request is open");
             let claimed = self.peers.get(from).map(|peer| peer.branch);
             if let Some(branch) = msg
                 .replier_branch()
@@ -295,12 +294,17 @@ impl Miner {
             Msg::WantChunk { request, branch } => {
                 self.serve_chunk(from, request, branch, ctx, world)
             }
+            // Only the branch that sent a placement notice can hold what it reports.
             Msg::Placed {
                 chunk,
                 holder,
                 height,
                 position,
-            } => {
+            } if self
+                .peers
+                .get(from)
+                .is_some_and(|peer| peer.branch == holder) =>
+            {
                 let at = own_chunks::Where {
                     actor: from,
                     height,

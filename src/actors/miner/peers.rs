@@ -92,6 +92,17 @@ impl PeerBook {
         self.peers.iter_mut().map(|(&id, peer)| (id, peer))
     }
 
+    /// After a crash: validations that were under way are abandoned, and the gathering
+    /// round starts afresh.
+    pub fn interrupted(&mut self) {
+        for peer in self.peers.values_mut() {
+            if let Standing::Validating { .. } = peer.standing {
+                peer.standing = Standing::Unknown;
+            }
+            peer.asked = false;
+        }
+    }
+
     /// The actor serving `branch`, if known.
     pub fn actor_of(&self, branch: BranchId) -> Option<ActorId> {
         self.iter()

@@ -55,9 +55,9 @@ impl Miner {
         if requirement.is_met(have, bytes) {
             return self.finish_block(ctx, world);
         }
-        let validating = self.start_validations(ctx);
+        self.start_validations(ctx);
         let in_flight = self.ask_for_chunks(ctx);
-        if in_flight == 0 && validating == 0 && !self.retry_armed {
+        if in_flight == 0 && !self.retry_armed {
             self.retry_armed = true;
             ctx.set_timer(self.backoff, RETRY_TIMER);
             self.backoff = (self.backoff.times(2)).min(self.config.backoff_max);
@@ -68,16 +68,15 @@ impl Miner {
         }
     }
 
-    /// Starts validating peers that need it, up to the parallelism limit; returns how many
-    /// validations are under way.
-    fn start_validations(&mut self, ctx: &mut Context<Msg>) -> usize {
-        let mut validating = self
+    /// Starts validating peers that need it, up to the parallelism limit.
+    fn start_validations(&mut self, ctx: &mut Context<Msg>) {
+        let validating = self
             .peers
             .iter()
             .filter(|(_, p)| matches!(p.standing, Standing::Validating { .. }))
             .count();
         if validating >= self.config.parallel {
-            return validating;
+            return;
         }
         let due: Vec<ActorId> = self
             .peers
@@ -90,9 +89,7 @@ impl Miner {
             .take(self.config.parallel.saturating_sub(validating))
         {
             self.validate(peer, ctx);
-            validating += 1;
         }
-        validating
     }
 
     /// Asks random trusted peers, not yet asked this round, for chunks; returns how many

@@ -87,6 +87,17 @@ impl Requests {
             .collect()
     }
 
+    /// Who request `id` went to, if it is open.
+    pub fn peer_of(&self, id: u64) -> Option<ActorId> {
+        self.open.get(&id).map(|request| request.peer)
+    }
+
+    /// Forgets every open request (after a crash); ids keep counting, so a late reply to a
+    /// request from before the crash matches nothing.
+    pub fn forget_all(&mut self) {
+        self.open.clear();
+    }
+
     /// Closes every open request to `peer`.
     pub fn drop_peer(&mut self, peer: ActorId) {
         self.open.retain(|_, request| request.peer != peer);
