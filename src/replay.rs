@@ -63,19 +63,29 @@ impl SweepRow {
     }
 }
 
+/// Opens a CSV and reads its header.
+fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), ReplayError> {
+    let fail = |e: csv::Error| ReplayError::Csv {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(fail)?;
+    let columns = reader
+        .headers()
+        .map_err(fail)?
+        .iter()
+        .map(String::from)
+        .collect();
+    Ok((reader, columns))
+}
+
 /// Reads data row `row` (0-based, after the header) of the sweep CSV at `path`.
 pub fn read_row(path: &Path, row: usize) -> Result<SweepRow, ReplayError> {
     let fail = |reason: String| ReplayError::Csv {
         path: path.display().to_string(),
         reason,
     };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
-    let columns: Vec<String> = reader
-        .headers()
-        .map_err(|e| fail(e.to_string()))?
-        .iter()
-        .map(String::from)
-        .collect();
+    let (mut reader, columns) = open_csv(path)?;
     for required in ["scenario", "run", "seed", "digest"] {
         if !columns.iter().any(|c| c == required) {
             return Err(fail(format!(
@@ -235,13 +245,7 @@ pub fn recheck_sweep(
         path: path.display().to_string(),
         reason,
     };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
-    let columns: Vec<String> = reader
-        .headers()
-        .map_err(|e| fail(e.to_string()))?
-        .iter()
-        .map(String::from)
-        .collect();
+    let (mut reader, columns) = open_csv(path)?;
     // The first row of each run stands for it.
     let mut firsts: Vec<(Job, Hash, usize)> = Vec::new();
     let mut last_run = None;

@@ -165,9 +165,9 @@ impl Summary {
 }
 
 /// Distinct chunks of each branch held by the given branches.
-type Placed = BTreeMap<BranchId, BTreeSet<ChunkId>>;
+pub type Placed = BTreeMap<BranchId, BTreeSet<ChunkId>>;
 
-fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {
+pub fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {
     let mut placed = Placed::new();
     for chunk in holders.flat_map(|blocks| blocks.iter().flat_map(|b| b.foreign.iter())) {
         placed

@@ -8,11 +8,11 @@
 
 use super::theory::recoverable;
 use crate::actors::Miner;
-use crate::protocol::{Block, BranchId, ChunkId};
+use crate::protocol::{Block, BranchId};
 use crate::scenario::Scenario;
 use crate::sim::Time;
 use crate::simulation::{run_sampled, Outcome, Sample};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::summary::{placed_chunks, Placed};
 
 pub const COLUMNS: &[&str] = &[
     "k",
@@ -34,18 +34,6 @@ pub fn run(scenario: &Scenario, seed: u64, every: f64) -> (Outcome, Vec<Vec<Stri
     (outcome, rows)
 }
 
-type Held = BTreeMap<BranchId, BTreeSet<ChunkId>>;
-
-fn holdings<'a>(branches: impl Iterator<Item = &'a [Block]>) -> Held {
-    let mut held = Held::new();
-    for chunk in branches.flat_map(|blocks| blocks.iter().flat_map(|b| b.foreign.iter())) {
-        held.entry(chunk.header.source)
-            .or_default()
-            .insert(chunk.id());
-    }
-    held
-}
-
 fn all_branches<'a>(miners: &'a Sample) -> impl Iterator<Item = &'a [Block]> {
     miners.iter().flat_map(|(_, miner): &(bool, &'a Miner)| {
         std::iter::once(miner.blocks()).chain(miner.retired().iter().map(Vec::as_slice))
@@ -56,14 +44,14 @@ fn all_branches<'a>(miners: &'a Sample) -> impl Iterator<Item = &'a [Block]> {
 fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
     let p = &scenario.protocol;
     let k = p.k as usize;
-    let anywhere = holdings(all_branches(miners));
-    let live = holdings(
+    let anywhere = placed_chunks(all_branches(miners));
+    let live = placed_chunks(
         miners
             .iter()
             .filter(|(alive, _)| *alive)
             .map(|(_, m)| m.blocks()),
     );
-    let count = |held: &Held, branch: &BranchId, height: u64| {
+    let count = |held: &Placed, branch: &BranchId, height: u64| {
         held.get(branch)
             .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
     };

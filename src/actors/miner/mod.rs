@@ -259,8 +259,8 @@ impl Miner {
         match msg {
             Msg::Peers(list) => {
                 for (actor, branch) in list {
-                    if actor != ctx.me {
-                        self.peers.learn(actor, branch);
+                    if actor != ctx.me && self.peers.learn(actor, branch) {
+                        self.requests.drop_peer(actor);
                     }
                 }
                 self.gather(ctx, world);

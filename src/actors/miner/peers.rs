@@ -57,14 +57,12 @@ pub struct PeerBook {
 
 impl PeerBook {
     /// Adds a peer under the branch it claims; validation checks the claim. An actor that
-    /// now claims another branch (it came back wiped) is known afresh.
-    pub fn learn(&mut self, actor: ActorId, branch: BranchId) {
-        if self
-            .peers
-            .get(&actor)
-            .is_some_and(|peer| peer.branch == branch)
-        {
-            return;
+    /// now claims another branch (it came back wiped) is known afresh; returns whether an
+    /// entry was replaced, so the caller can forget what it asked of the old branch.
+    pub fn learn(&mut self, actor: ActorId, branch: BranchId) -> bool {
+        let known = self.peers.get(&actor).map(|peer| peer.branch);
+        if known == Some(branch) {
+            return false;
         }
         let peer = Peer {
             branch,
@@ -74,6 +72,7 @@ impl PeerBook {
             asked: false,
         };
         self.peers.insert(actor, peer);
+        known.is_some()
     }
 
     pub fn get(&self, actor: ActorId) -> Option<&Peer> {

@@ -65,7 +65,9 @@ impl Miner {
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
-        self.peers.learn(to, branch);
+        if self.peers.learn(to, branch) {
+            self.requests.drop_peer(to);
+        }
         let peer = self.peers.get(to).expect("just learnt");
         let chunk = if peer.branch != branch || !peer.is_trusted(ctx.now) {
             if peer.needs_validation(ctx.now) {
