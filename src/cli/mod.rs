@@ -1,6 +1,17 @@
 //! Commands and their arguments. Errors are sorted into bad input (exit 2) and failures
 //! (exit 1) here, at the edge; the library returns typed errors.
 
+/// Prints a line to standard output. When the reader has gone (`medilanac run | head`), the
+/// program ends quietly instead of panicking on the closed pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod reconstruct;
 mod replay;
 mod run;
@@ -145,12 +156,12 @@ pub fn run() -> Outcome {
                 }
                 _ => Failure::BadInput(e.into()),
             })?;
-            println!("plot written to {}", out.display());
+            say!("plot written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { scenario } => {
             let loaded = load(Some(&scenario))?;
-            println!(
+            say!(
                 "{}: ok ({} miners, {} blocks each, k = {}, m = {})",
                 scenario.display(),
                 loaded.miners,

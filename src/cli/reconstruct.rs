@@ -117,21 +117,24 @@ fn describe(status: &HeightStatus, k: usize) -> String {
 }
 
 fn print_text(result: &Reconstruction, k: usize) {
-    println!("branch {}", result.branch);
+    say!("branch {}", result.branch);
     for height in &result.heights {
         let text = describe(&height.status, k);
-        println!(
+        say!(
             "  height {}: {text} ({} valid chunks)",
-            height.height, height.chunks
+            height.height,
+            height.chunks
         );
     }
     for rejected in &result.rejected {
-        println!(
+        say!(
             "  rejected chunk {} of height {}: {}",
-            rejected.chunk.index, rejected.chunk.height, rejected.error
+            rejected.chunk.index,
+            rejected.chunk.height,
+            rejected.error
         );
     }
-    println!(
+    say!(
         "{} of {} heights rebuilt",
         result.rebuilt().len(),
         result.heights.len()
@@ -155,5 +158,5 @@ fn print_json(result: &Reconstruction) {
         "heights": heights,
         "rejected": rejected,
     });
-    println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+    say!("{}", serde_json::to_string_pretty(&value).expect("json"));
 }

@@ -71,13 +71,13 @@ fn replay_seed(args: &ReplayArgs) -> Outcome {
         None => None,
     };
     let tracer = prepare_trace(&scenario, seed, args)?;
-    println!(
+    say!(
         "replaying scenario \"{}\" ({}), seed {seed}, medilanac {VERSION}",
         scenario.name,
         describe(source)
     );
     let digest = execute(&scenario, seed, tracer)?;
-    println!("digest: {digest}");
+    say!("digest: {digest}");
     match expected {
         Some(expected) if expected != digest => Err(Failure::Failed(anyhow!(
             "the run's digest differs from the expected one\n  expected {expected}\n  got      {digest}\n{}",
@@ -106,7 +106,7 @@ fn replay_row(args: &ReplayArgs, csv: &Path, row: usize) -> Outcome {
         .map(|(p, v)| format!("{p} = {v}, "))
         .collect();
     let tracer = prepare_trace(&job.scenario, job.seed, args)?;
-    println!(
+    say!(
         "replaying row {row} of {}: run {} of sweep \"{}\" ({}), {}seed {}, medilanac {VERSION}",
         csv.display(),
         job.index,
@@ -116,7 +116,7 @@ fn replay_row(args: &ReplayArgs, csv: &Path, row: usize) -> Outcome {
         job.seed
     );
     let digest = execute(&job.scenario, job.seed, tracer)?;
-    println!("digest: {digest}");
+    say!("digest: {digest}");
     if digest != expected {
         return Err(Failure::Failed(anyhow!(
             "the run's digest differs from row {row}'s\n  row {row}  {expected}\n  run      {digest}\n{}",
@@ -162,7 +162,7 @@ fn execute(
         TraceError::Io { .. } => Failure::Failed(e.into()),
         _ => Failure::BadInput(e.into()),
     })?;
-    println!(
+    say!(
         "trace: {} of {} events written to {}",
         written.written,
         written.events,
@@ -258,7 +258,7 @@ fn replay_row_command(csv: &Path, row: usize, scenario: &Path) -> String {
 pub fn check_run(scenario: &Scenario, path: Option<&Path>, seed: u64) -> Result<(), Failure> {
     match replay::run_twice(scenario, seed) {
         Ok(digest) => {
-            println!("determinism: seed {seed} ran twice, digest {digest} both times");
+            say!("determinism: seed {seed} ran twice, digest {digest} both times");
             Ok(())
         }
         Err(divergence) => Err(Failure::Failed(anyhow!(
@@ -292,7 +292,7 @@ pub fn check_sweep(
 ) -> Result<(), Failure> {
     let check = replay::recheck_sweep(base, csv, threads).map_err(|e| Failure::Failed(e.into()))?;
     if check.divergences.is_empty() {
-        println!(
+        say!(
             "determinism: {} runs ran twice, every digest the same",
             check.runs
         );

@@ -24,13 +24,13 @@ pub fn run(scenario: &Scenario, options: &Options) -> Outcome {
     };
     let outcome = simulation::run(scenario, options.seed, level);
     for line in &outcome.log {
-        println!("[{:>12}] {}", line.time.to_string(), line.text);
+        say!("[{:>12}] {}", line.time.to_string(), line.text);
     }
     print_summary(&outcome);
     if let Some(dir) = &options.export {
         export(scenario, &outcome, dir)?;
     }
-    println!("digest: {}", outcome.digest);
+    say!("digest: {}", outcome.digest);
     match &outcome.violation {
         None => Ok(ExitCode::SUCCESS),
         Some(violation) => Err(Failure::Failed(anyhow!(
@@ -66,52 +66,57 @@ fn print_summary(outcome: &RunOutcome) {
                 .map(|have| format!("miner {} ({have} chunks gathered)", m.number))
         })
         .collect();
-    println!();
-    println!(
+    say!();
+    say!(
         "Summary of scenario \"{}\", seed {}",
-        outcome.scenario, outcome.seed
+        outcome.scenario,
+        outcome.seed
     );
-    println!("  virtual time      {} ({end})", outcome.end_time);
+    say!("  virtual time      {} ({end})", outcome.end_time);
     if !outcome.chaos.0.is_empty() {
-        println!("  faults drawn      {}", outcome.chaos);
+        say!("  faults drawn      {}", outcome.chaos);
     }
-    println!(
+    say!(
         "  miners            {} ({} finished their blocks)",
-        s.miners, s.finished
+        s.miners,
+        s.finished
     );
     if !stalled.is_empty() {
-        println!("  waiting for chunks {}", stalled.join(", "));
+        say!("  waiting for chunks {}", stalled.join(", "));
     }
-    println!(
+    say!(
         "  blocks            {} after genesis ({} with genesis)",
         s.blocks,
         s.blocks + s.miners as u64
     );
-    println!(
+    say!(
         "  chunks            {} made, {} placed on other branches, {} not placed",
         s.chunks_made,
         s.chunks_placed,
         s.chunks_made - s.chunks_placed
     );
-    println!(
+    say!(
         "  primary data      {} bytes (headers and records)",
         s.primary_bytes
     );
-    println!(
+    say!(
         "  foreign data      {} bytes of chunk data; all blocks {} bytes ({:.0}% of primary)",
         s.foreign_bytes,
         s.total_bytes,
         100.0 * s.total_bytes as f64 / s.primary_bytes.max(1) as f64
     );
-    println!(
+    say!(
         "  validations       {} passed, {} failed",
-        s.validations_passed, s.validations_failed
+        s.validations_passed,
+        s.validations_failed
     );
-    println!(
+    say!(
         "  signatures        {} made, {} verified ({} answered from the cache)",
-        outcome.signatures, outcome.verify.computed, outcome.verify.reused
+        outcome.signatures,
+        outcome.verify.computed,
+        outcome.verify.reused
     );
-    println!(
+    say!(
         "  messages          {} sent, {} lost, {} bytes; {} events",
         outcome.engine.messages_sent,
         outcome.engine.messages_lost,
@@ -119,16 +124,16 @@ fn print_summary(outcome: &RunOutcome) {
         outcome.engine.events
     );
     let verdict = if s.failed() == 0 { "yes" } else { "NO" };
-    println!(
+    say!(
         "  rebuild           {verdict}: {} of {} blocks with >= k chunks placed rebuilt from the other branches",
         s.rebuilt, s.placeable
     );
-    println!("  never placed      {} blocks had fewer than k chunks placed (cannot be rebuilt by anyone)", s.never_placed);
+    say!("  never placed      {} blocks had fewer than k chunks placed (cannot be rebuilt by anyone)", s.never_placed);
     if s.lost > 0 {
-        println!("  lost to churn     {} blocks had k chunks placed, but fewer on branches still running", s.lost);
+        say!("  lost to churn     {} blocks had k chunks placed, but fewer on branches still running", s.lost);
     }
     if s.cut_off > 0 {
-        println!("  cut off           {} blocks decoded, but their links pass through a block that was never placed", s.cut_off);
+        say!("  cut off           {} blocks decoded, but their links pass through a block that was never placed", s.cut_off);
     }
 }
 
@@ -144,7 +149,7 @@ fn export(scenario: &Scenario, outcome: &RunOutcome, dir: &PathBuf) -> Result<()
         let path = dir.join(format!("{branch}.json"));
         file.write(&path).map_err(|e| Failure::Failed(e.into()))?;
     }
-    println!(
+    say!(
         "exported {} branches to {}",
         outcome.miners.len(),
         dir.display()

@@ -20,13 +20,13 @@ pub fn run(scenario: &Scenario, out: &Path, resume: bool, threads: Option<usize>
     })?;
     let new = report.runs - report.kept;
     match report.kept {
-        0 => println!(
+        0 => say!(
             "{} runs of \"{}\" written to {}",
             report.runs,
             scenario.name,
             out.display()
         ),
-        kept => println!(
+        kept => say!(
             "{new} runs of \"{}\" added to {} ({kept} were already there)",
             scenario.name,
             out.display()

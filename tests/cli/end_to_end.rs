@@ -222,3 +222,28 @@ fn shipped_scenarios_report_what_happened() {
         assert!(run.stdout.contains(&format!("miner {} (", miner.number)));
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // 50 miners log far more than a pipe buffers, so the writer meets the closed pipe.
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/fault-tolerance.toml"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medilanac"))
+        .args(["run", "-v", scenario])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0));
+}
