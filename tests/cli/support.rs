@@ -6,11 +6,12 @@ use medilanac::simulation::{self, Outcome};
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use tempfile::TempDir;
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_medilanac");
+#[path = "../common/run.rs"]
+mod run;
+pub use run::{medilanac, Run};
 
 /// A small, fast, healthy network: 6 miners, 2 blocks after genesis, a 2-of-4 code (distinct
 /// placement needs more than m = 4 miners).
@@ -113,94 +114,6 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Outcome {
     simulation::run(scenario, seed, None)
 }
 
-/// What one invocation of the binary did.
-pub struct Run {
-    pub args: Vec<String>,
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Asserts the exit code, showing the whole invocation when it differs.
-    pub fn expect(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
-        self
-    }
-
-    pub fn describe(&self) -> String {
-        format!(
-            "medilanac {}\nexit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.args.join(" "),
-            self.code,
-            self.stdout,
-            self.stderr
-        )
-    }
-
-    /// The digest printed on the last line of `run`.
-    pub fn digest(&self) -> String {
-        parse_digest(&self.stdout).unwrap_or_else(|| panic!("no digest\n{}", self.describe()))
-    }
-
-    /// Lines of the event log (`[   12.345s] text`), without the time stamp.
-    pub fn log_lines(&self) -> Vec<&str> {
-        self.stdout
-            .lines()
-            .filter(|line| line.starts_with('['))
-            .map(|line| match line.split_once("] ") {
-                Some((_, text)) => text,
-                None => panic!("log line without a time stamp: {line:?}"),
-            })
-            .collect()
-    }
-
-    /// Asserts stderr contains each of `needles`.
-    pub fn stderr_names(&self, needles: &[&str]) -> &Run {
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "stderr does not mention {needle:?}\n{}",
-                self.describe()
-            );
-        }
-        self
-    }
-}
-
-/// Runs the binary with `args`; fails the test if it was killed or panicked.
-pub fn medilanac<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let output = Command::new(BIN)
-        .args(&args)
-        .output()
-        .expect("start medilanac");
-    let run = Run {
-        args: args
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        output.status.code().is_some(),
-        "killed by a signal\n{}",
-        run.describe()
-    );
-    assert!(
-        !run.stderr.contains("panicked"),
-        "the binary panicked\n{}",
-        run.describe()
-    );
-    run
-}
-
 /// `medilanac run -q FILE [extra...]`, expected to succeed; returns the run.
 pub fn run_quiet(file: &Path, extra: &[&str]) -> Run {
     let mut args: Vec<&OsStr> = vec!["run".as_ref(), "-q".as_ref(), file.as_os_str()];
@@ -208,14 +121,6 @@ pub fn run_quiet(file: &Path, extra: &[&str]) -> Run {
     let run = medilanac(args);
     run.expect(0);
     run
-}
-
-/// The 64 hex digits after `digest: ` on the last non-empty line, if that is what it is.
-pub fn parse_digest(stdout: &str) -> Option<String> {
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty())?;
-    let hex = last.strip_prefix("digest: ")?;
-    let ok = hex.len() == 64 && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
-    ok.then(|| hex.to_string())
 }
 
 /// A scenario file and the directory its run exported its branches to.

@@ -5,10 +5,11 @@ use medilanac::scenario::Scenario;
 use medilanac::sweep::{self, Options, Report};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_medilanac");
+#[path = "../common/run.rs"]
+mod run;
+pub use run::{medilanac, Run};
 
 /// A scenario file under construction: a base text with keys set.
 #[derive(Clone)]
@@ -130,89 +131,8 @@ pub fn sweep_to(text: &ScenarioText, out: &Path, resume: bool, threads: Option<u
         .unwrap_or_else(|e| panic!("sweep failed: {e}\n{}", text.text()))
 }
 
-/// What one invocation of the binary did.
-pub struct Run {
-    pub args: Vec<String>,
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Asserts the exit code, showing the whole invocation when it differs.
-    pub fn expect(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
-        self
-    }
-
-    pub fn describe(&self) -> String {
-        format!(
-            "medilanac {}\nexit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.args.join(" "),
-            self.code,
-            self.stdout,
-            self.stderr
-        )
-    }
-
-    /// Asserts stderr contains each of `needles`.
-    pub fn stderr_names(&self, needles: &[&str]) -> &Run {
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "stderr does not mention {needle:?}\n{}",
-                self.describe()
-            );
-        }
-        self
-    }
-
-    /// The 64 hex digits after `digest: ` on the last non-empty line of stdout.
-    pub fn digest(&self) -> String {
-        let last = self.stdout.lines().rev().find(|l| !l.trim().is_empty());
-        let hex = last.and_then(|l| l.strip_prefix("digest: "));
-        match hex {
-            Some(hex) if is_digest(hex) => hex.to_string(),
-            _ => panic!("no digest line\n{}", self.describe()),
-        }
-    }
-}
-
 pub fn is_digest(text: &str) -> bool {
     text.len() == 64 && text.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
-}
-
-/// Runs the binary with `args`; fails the test if it was killed or panicked.
-pub fn medilanac<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let output = Command::new(BIN)
-        .args(&args)
-        .output()
-        .expect("start medilanac");
-    let run = Run {
-        args: args
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        output.status.code().is_some(),
-        "killed by a signal\n{}",
-        run.describe()
-    );
-    assert!(
-        !run.stderr.contains("panicked"),
-        "the binary panicked\n{}",
-        run.describe()
-    );
-    run
 }
 
 /// `medilanac sweep FILE --out OUT [extra...]`.

@@ -4,12 +4,12 @@
 use medilanac::scenario::Scenario;
 use medilanac::simulation::{self, Outcome};
 use serde_json::Value;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_medilanac");
+#[path = "../common/run.rs"]
+mod run;
+pub use run::{medilanac, medilanac_in, Run};
 
 /// A small, fast, healthy network.
 pub const SMALL: &str = r#"
@@ -84,100 +84,6 @@ pub fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(name)
-}
-
-/// What one invocation of the binary did.
-pub struct Run {
-    pub args: Vec<String>,
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Asserts the exit code, showing the whole invocation when it differs.
-    pub fn expect(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "unexpected exit code\n{}", self.describe());
-        self
-    }
-
-    pub fn describe(&self) -> String {
-        format!(
-            "medilanac {}\nexit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.args.join(" "),
-            self.code,
-            self.stdout,
-            self.stderr
-        )
-    }
-
-    /// The digest printed on the last line, `digest: <64 hex>`.
-    pub fn digest(&self) -> String {
-        let last = self.stdout.lines().rev().find(|l| !l.trim().is_empty());
-        let hex = last.and_then(|l| l.strip_prefix("digest: "));
-        match hex {
-            Some(hex) if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
-                hex.to_string()
-            }
-            _ => panic!("no digest on the last line\n{}", self.describe()),
-        }
-    }
-
-    /// Asserts stderr contains each of `needles`.
-    pub fn stderr_names(&self, needles: &[&str]) -> &Run {
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "stderr does not mention {needle:?}\n{}",
-                self.describe()
-            );
-        }
-        self
-    }
-}
-
-/// Runs the binary with `args`; fails the test if it was killed or panicked.
-pub fn medilanac<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    medilanac_in(None, args)
-}
-
-/// Runs the binary in directory `dir` (the test's own when `None`).
-pub fn medilanac_in<I, S>(dir: Option<&Path>, args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let mut command = Command::new(BIN);
-    command.args(&args);
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
-    let output = command.output().expect("start medilanac");
-    let run = Run {
-        args: args
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        output.status.code().is_some(),
-        "killed by a signal\n{}",
-        run.describe()
-    );
-    assert!(
-        !run.stderr.contains("panicked"),
-        "the binary panicked\n{}",
-        run.describe()
-    );
-    run
 }
 
 /// `path` as a `&str` argument.
