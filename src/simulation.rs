@@ -8,10 +8,10 @@ use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Msg, Node, Patient, 
 use crate::chaos::{self, Drawn};
 use crate::invariants::{self, Violation};
 use crate::protocol::keys::VerifyStats;
-use crate::protocol::{Block, Codec, Hash, KeyPair};
+use crate::protocol::{Block, Codec, Hash, KeyPair, Record};
 use crate::scenario::Scenario;
 use crate::sim::churn::Change;
-use crate::sim::{stream, Engine, EngineStats, Level, LogLine, Observer, RunEnd, Time};
+use crate::sim::{stream, Engine, EngineStats, Level, LogLine, Observer, Presence, RunEnd, Time};
 use crate::summary::Summary;
 use sha2::{Digest, Sha256};
 
@@ -25,8 +25,10 @@ pub struct MinerOutcome {
     /// Foreign chunks gathered for a block it could not complete.
     pub stalled_with: Option<usize>,
     pub unplaced_chunks: usize,
-    /// Whether the miner was running when the run ended.
-    pub alive: bool,
+    /// Records the miner accepted but has not put in a block yet.
+    pub waiting: Vec<Record>,
+    /// Whether the miner was running, down, or gone for good when the run ended.
+    pub presence: Presence,
     /// Branches the miner lost when it came back wiped, oldest first.
     pub retired: Vec<Vec<Block>>,
 }
@@ -51,10 +53,10 @@ pub struct Outcome {
     pub chaos: Drawn,
 }
 
-fn miners_of(engine: &Engine<Node>) -> Vec<(bool, &Miner)> {
+fn miners_of(engine: &Engine<Node>) -> Vec<(Presence, &Miner)> {
     let nodes = engine.actors().iter().enumerate();
     nodes
-        .filter_map(|(actor, node)| node.as_miner().map(|miner| (engine.is_alive(actor), miner)))
+        .filter_map(|(actor, node)| node.as_miner().map(|miner| (engine.presence(actor), miner)))
         .collect()
 }
 
@@ -127,7 +129,7 @@ pub fn run_observed(
 }
 
 /// The miners as a sample sees them: whether each is running, and its state.
-pub type Sample<'a> = [(bool, &'a Miner)];
+pub type Sample<'a> = [(Presence, &'a Miner)];
 
 /// Called at each sample time with the miners.
 type Sampler<'s> = &'s mut dyn FnMut(Time, &Sample);
@@ -168,7 +170,8 @@ fn execute(
         for event in churn.schedule(&joined, until, &mut stream(seed, "churn", 0)) {
             let actor = 1 + event.member;
             match event.change {
-                Change::Down => engine.schedule_down(actor, event.at),
+                Change::Down => engine.schedule_down(actor, event.at, false),
+                Change::Leave => engine.schedule_down(actor, event.at, true),
                 Change::Up { wiped } => engine.schedule_up(actor, event.at, wiped),
             }
         }
@@ -188,7 +191,7 @@ fn execute(
     let end = engine.run(&mut world, until);
     let miners: Vec<MinerOutcome> = miners_of(&engine)
         .into_iter()
-        .map(|(alive, miner)| MinerOutcome {
+        .map(|(presence, miner)| MinerOutcome {
             number: miner.number,
             behaviour: miner.behaviour(),
             blocks: miner.blocks().to_vec(),
@@ -196,7 +199,8 @@ fn execute(
             finished: miner.is_done(),
             stalled_with: miner.stalled_draft(),
             unplaced_chunks: miner.unplaced_chunks(),
-            alive,
+            waiting: miner.waiting_records(),
+            presence,
             retired: miner.retired().to_vec(),
         })
         .collect();

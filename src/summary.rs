@@ -5,11 +5,14 @@
 //! is placed when another branch's block embeds it (and that branch kept it). Blocks with
 //! fewer than `k` chunks placed cannot be rebuilt by anyone; they are counted apart, not
 //! hidden, as are the blocks whose chain back to genesis passes through such a block.
-//! Every other block must rebuild.
+//! Every other block must rebuild. A block whose holders are down for now is told apart from
+//! one whose holders left for good or came back wiped: the first is unavailable, the second
+//! lost.
 
 use crate::protocol::{
     reconstruct, Block, BranchId, Chunk, ChunkId, Codec, HeightStatus, Params, Verifier,
 };
+use crate::sim::Presence;
 use crate::simulation::MinerOutcome;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,9 +39,12 @@ pub struct Summary {
     pub cut_off: u64,
     /// Blocks with fewer than `k` chunks placed anywhere.
     pub never_placed: u64,
-    /// Blocks that had `k` chunks placed, but fewer than `k` on branches still running:
-    /// lost to churn.
+    /// Blocks that had `k` chunks placed, but fewer than `k` on branches that still exist
+    /// (their holders left for good or came back wiped): lost to churn.
     pub lost: u64,
+    /// Blocks with `k` chunks on branches that still exist, but fewer than `k` on running
+    /// ones: unavailable until holders come back.
+    pub unavailable: u64,
     /// Rebuilt blocks that differ from the block their miner made (must stay zero).
     pub wrong_rebuilds: u64,
 }
@@ -80,16 +86,16 @@ impl Summary {
             }
         }
         let anywhere = placed_chunks(branches(miners));
-        let live = placed_chunks(
-            miners
-                .iter()
-                .filter(|m| m.alive)
-                .map(|m| m.blocks.as_slice()),
-        );
+        let held_by = |test: fn(Presence) -> bool| {
+            let holders = miners.iter().filter(move |m| test(m.presence));
+            placed_chunks(holders.map(|m| m.blocks.as_slice()))
+        };
+        let surviving = held_by(|p| p != Presence::Gone);
+        let live = held_by(|p| p == Presence::Running);
         summary.chunks_placed = anywhere.values().map(|set| set.len() as u64).sum();
         let sources: Vec<&Chunk> = miners
             .iter()
-            .filter(|m| m.alive)
+            .filter(|m| m.presence == Presence::Running)
             .flat_map(|m| m.blocks.iter().flat_map(|b| b.foreign.iter()))
             .collect();
         for blocks in branches(miners) {
@@ -98,7 +104,7 @@ impl Summary {
                 codec,
                 blocks,
                 &sources,
-                [&anywhere, &live],
+                [&anywhere, &surviving, &live],
                 verifier,
             );
         }
@@ -112,7 +118,7 @@ impl Summary {
         codec: &Codec,
         blocks: &[Block],
         sources: &[&Chunk],
-        [anywhere, live]: [&Placed; 2],
+        [anywhere, surviving, live]: [&Placed; 3],
         verifier: &mut Verifier,
     ) {
         let Some(genesis) = blocks.first() else {
@@ -129,8 +135,10 @@ impl Summary {
         for height in 0..blocks.len() as u64 {
             if count(anywhere, height) < k {
                 self.never_placed += 1;
-            } else if count(live, height) < k {
+            } else if count(surviving, height) < k {
                 self.lost += 1;
+            } else if count(live, height) < k {
+                self.unavailable += 1;
             } else {
                 self.placeable += 1;
                 let rebuilt_block = rebuilt

@@ -320,7 +320,8 @@ impl TraceWriter {
                 line.event = "timer";
                 line.timer = Some(id);
             }
-            EventKind::Down => line.event = "down",
+            EventKind::Down { for_good: false } => line.event = "down",
+            EventKind::Down { for_good: true } => line.event = "leave",
             EventKind::Up { wiped } => {
                 line.event = "up";
                 line.wiped = Some(wiped);

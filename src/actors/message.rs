@@ -32,6 +32,10 @@ pub enum Msg {
     Peers(Vec<(ActorId, BranchId)>),
     /// Patient → miner: a signed record to store.
     Submit(Record),
+    /// Miner → patient: "your record `sequence` is in my keeping".
+    Stored {
+        sequence: u64,
+    },
     GetHeaders {
         request: u64,
         from: u64,
@@ -122,6 +126,7 @@ impl Msg {
                 "sequence": record.sequence,
                 "payload": record.payload.len(),
             }),
+            Msg::Stored { sequence } => json!({ "sequence": sequence }),
             Msg::GetHeaders { request, from } => json!({ "request": request, "from_height": from }),
             Msg::Headers {
                 request, headers, ..
@@ -187,6 +192,7 @@ impl Message for Msg {
             Msg::ListPeers => "list_peers",
             Msg::Peers(_) => "peers",
             Msg::Submit(_) => "submit",
+            Msg::Stored { .. } => "stored",
             Msg::GetHeaders { .. } => "get_headers",
             Msg::Headers { .. } => "headers",
             Msg::GetFile { .. } => "get_file",
@@ -207,6 +213,7 @@ impl Message for Msg {
                 Msg::ListPeers => 0,
                 Msg::Peers(peers) => peers.len() * 40,
                 Msg::Submit(record) => record.encoded_len(),
+                Msg::Stored { .. } => 8,
                 Msg::GetHeaders { .. } => 16,
                 Msg::Headers { headers, .. } => {
                     32 + headers.iter().map(|h| h.encoded_len()).sum::<usize>()

@@ -71,7 +71,7 @@ impl Actor for Node {
         match self {
             Node::Exchange(exchange) => exchange.receive(from, msg, ctx, world),
             Node::Miner(miner) => miner.receive(from, msg, ctx, world),
-            Node::Patient(_) => {}
+            Node::Patient(patient) => patient.receive(from, msg),
         }
     }
 
@@ -86,7 +86,7 @@ impl Actor for Node {
         match self {
             Node::Exchange(_) => {}
             Node::Miner(miner) => miner.timer(id, ctx, world),
-            Node::Patient(patient) => patient.timer(ctx, world),
+            Node::Patient(patient) => patient.timer(id, ctx, world),
         }
     }
 }

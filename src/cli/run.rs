@@ -130,7 +130,13 @@ fn print_summary(outcome: &RunOutcome) {
     );
     say!("  never placed      {} blocks had fewer than k chunks placed (cannot be rebuilt by anyone)", s.never_placed);
     if s.lost > 0 {
-        say!("  lost to churn     {} blocks had k chunks placed, but fewer on branches still running", s.lost);
+        say!("  lost to churn     {} blocks had k chunks placed, but fewer on branches that still exist", s.lost);
+    }
+    if s.unavailable > 0 {
+        say!(
+            "  unavailable       {} blocks have k chunks only if holders that are down come back",
+            s.unavailable
+        );
     }
     if s.cut_off > 0 {
         say!("  cut off           {} blocks decoded, but their links pass through a block that was never placed", s.cut_off);

@@ -3,14 +3,16 @@
 //!
 //! A block counts once `k` of its chunks were embedded somewhere; it is recoverable at a
 //! sample time while `k` distinct chunks sit on running branches (any `k` decode, which the
-//! run's summary checks with real reconstruction at the end). Beside each sample is the
+//! run's summary checks with real reconstruction at the end), and durable while `k` sit on
+//! branches that still exist, running or down for now: a holder that left for good or came
+//! back wiped took its chunks with it, one that is down did not. Beside each sample is the
 //! closed-form estimate of [`super::theory::recoverable`].
 
 use super::theory::recoverable;
 use crate::actors::Miner;
 use crate::protocol::{Block, BranchId};
 use crate::scenario::Scenario;
-use crate::sim::Time;
+use crate::sim::{Presence, Time};
 use crate::simulation::{run_sampled, Outcome, Sample};
 use crate::summary::{placed_chunks, Placed};
 
@@ -21,7 +23,9 @@ pub const COLUMNS: &[&str] = &[
     "time_days",
     "running_miners",
     "blocks_placed",
+    "durable",
     "recoverable",
+    "durable_fraction",
     "fraction",
     "predicted",
 ];
@@ -35,9 +39,11 @@ pub fn run(scenario: &Scenario, seed: u64, every: f64) -> (Outcome, Vec<Vec<Stri
 }
 
 fn all_branches<'a>(miners: &'a Sample) -> impl Iterator<Item = &'a [Block]> {
-    miners.iter().flat_map(|(_, miner): &(bool, &'a Miner)| {
-        std::iter::once(miner.blocks()).chain(miner.retired().iter().map(Vec::as_slice))
-    })
+    miners
+        .iter()
+        .flat_map(|(_, miner): &(Presence, &'a Miner)| {
+            std::iter::once(miner.blocks()).chain(miner.retired().iter().map(Vec::as_slice))
+        })
 }
 
 /// The sample at `now`, if any block has been placed yet.
@@ -45,17 +51,17 @@ fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
     let p = &scenario.protocol;
     let k = p.k as usize;
     let anywhere = placed_chunks(all_branches(miners));
-    let live = placed_chunks(
-        miners
-            .iter()
-            .filter(|(alive, _)| *alive)
-            .map(|(_, m)| m.blocks()),
-    );
+    let held_by = |test: fn(Presence) -> bool| {
+        let holders = miners.iter().filter(move |(p, _)| test(*p));
+        placed_chunks(holders.map(|(_, m)| m.blocks()))
+    };
+    let surviving = held_by(|p| p != Presence::Gone);
+    let live = held_by(|p| p == Presence::Running);
     let count = |held: &Placed, branch: &BranchId, height: u64| {
         held.get(branch)
             .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
     };
-    let (mut placed, mut recoverable_now, mut predicted) = (0u64, 0u64, 0.0);
+    let (mut placed, mut durable, mut recoverable_now, mut predicted) = (0u64, 0u64, 0u64, 0.0);
     for blocks in all_branches(miners) {
         for block in blocks {
             let (branch, height) = (block.header.branch, block.header.height);
@@ -63,6 +69,7 @@ fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
                 continue;
             }
             placed += 1;
+            durable += (count(&surviving, &branch, height) >= k) as u64;
             recoverable_now += (count(&live, &branch, height) >= k) as u64;
             let age = now - Time(block.header.time);
             predicted += recoverable(scenario, age);
@@ -71,7 +78,7 @@ fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
     if placed == 0 {
         return None;
     }
-    let fraction = recoverable_now as f64 / placed as f64;
+    let share = |part: u64| format!("{:.4}", part as f64 / placed as f64);
     Some(vec![
         p.k.to_string(),
         p.m.to_string(),
@@ -79,12 +86,14 @@ fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
         format!("{:.3}", now.as_secs_f64() / 86_400.0),
         miners
             .iter()
-            .filter(|(alive, _)| *alive)
+            .filter(|(p, _)| *p == Presence::Running)
             .count()
             .to_string(),
         placed.to_string(),
+        durable.to_string(),
         recoverable_now.to_string(),
-        format!("{fraction:.4}"),
+        share(durable),
+        share(recoverable_now),
         format!("{:.4}", predicted / placed as f64),
     ])
 }

@@ -116,7 +116,11 @@ pub struct ChurnModel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     Down,
-    Up { wiped: bool },
+    /// Down for good: the member and everything it stored are gone.
+    Leave,
+    Up {
+        wiped: bool,
+    },
 }
 
 /// One scheduled change to member `member`.
@@ -130,13 +134,7 @@ pub struct ChurnEvent {
 /// Whether `member`'s own failures leave it running at `at` (it has not left, nor is down).
 fn is_up(events: &[ChurnEvent], member: usize, at: Time) -> bool {
     let last = events.iter().rfind(|e| e.member == member && e.at <= at);
-    !matches!(
-        last,
-        Some(ChurnEvent {
-            change: Change::Down,
-            ..
-        })
-    )
+    !last.is_some_and(|e| matches!(e.change, Change::Down | Change::Leave))
 }
 
 impl ChurnModel {
@@ -187,12 +185,14 @@ impl ChurnModel {
             if now >= until {
                 return;
             }
+            let leaves = rng.gen_bool(self.leave.clamp(0.0, 1.0));
+            let change = if leaves { Change::Leave } else { Change::Down };
             events.push(ChurnEvent {
                 at: now,
                 member,
-                change: Change::Down,
+                change,
             });
-            if rng.gen_bool(self.leave.clamp(0.0, 1.0)) {
+            if leaves {
                 return;
             }
             now = now + self.downtime.sample(rng);
@@ -254,7 +254,7 @@ mod tests {
             &mut stream(2, "churn", 0),
         );
         assert_eq!(events.len(), 5);
-        assert!(events.iter().all(|e| e.change == Change::Down));
+        assert!(events.iter().all(|e| e.change == Change::Leave));
     }
 
     #[test]
@@ -269,7 +269,7 @@ mod tests {
         let horizon = Time::from_secs_f64(1e6);
         let events = churn.schedule(&[Time::ZERO; 3], horizon, &mut stream(4, "churn", 0));
         assert!(
-            events.iter().all(|e| e.change == Change::Down),
+            events.iter().all(|e| e.change == Change::Leave),
             "{events:?}"
         );
         assert_eq!(events.len(), 3);

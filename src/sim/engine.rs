@@ -122,8 +122,10 @@ pub enum EventKind {
     Timer {
         id: u64,
     },
-    /// The actor crashes or leaves.
-    Down,
+    /// The actor crashes, or leaves for good.
+    Down {
+        for_good: bool,
+    },
     /// The actor comes back.
     Up {
         wiped: bool,
@@ -163,34 +165,73 @@ enum Event<M> {
         id: u64,
         life: u32,
     },
-    Down,
+    Down {
+        for_good: bool,
+    },
     Up {
         wiped: bool,
     },
 }
 
-struct Scheduled<M> {
-    at: Time,
-    seq: u64,
-    actor: ActorId,
-    event: Event<M>,
+/// Whether an actor is running, down for now, or gone for good with all it stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Running,
+    Down,
+    Gone,
 }
 
-impl<M> PartialEq for Scheduled<M> {
+/// A queue entry: small, so the heap moves little; the event itself waits in a slot.
+struct Scheduled {
+    at: Time,
+    seq: u64,
+    slot: u32,
+}
+
+impl PartialEq for Scheduled {
     fn eq(&self, other: &Self) -> bool {
         (self.at, self.seq) == (other.at, other.seq)
     }
 }
-impl<M> Eq for Scheduled<M> {}
-impl<M> PartialOrd for Scheduled<M> {
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<M> Ord for Scheduled<M> {
+impl Ord for Scheduled {
     /// Reversed, so that the max-heap pops the earliest event first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// Pending events by slot; freed slots are reused, so the store stays as large as the
+/// queue's peak.
+struct Slots<M> {
+    events: Vec<Option<(ActorId, Event<M>)>>,
+    free: Vec<u32>,
+}
+
+impl<M> Slots<M> {
+    fn put(&mut self, actor: ActorId, event: Event<M>) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.events[slot as usize] = Some((actor, event));
+                slot
+            }
+            None => {
+                self.events.push(Some((actor, event)));
+                u32::try_from(self.events.len() - 1).expect("fewer than 2^32 pending events")
+            }
+        }
+    }
+
+    fn take(&mut self, slot: u32) -> (ActorId, Event<M>) {
+        self.free.push(slot);
+        self.events[slot as usize]
+            .take()
+            .expect("a queued slot holds its event")
     }
 }
 
@@ -204,7 +245,8 @@ pub struct Engine<A: Actor> {
     rngs: Vec<Rng>,
     network: NetworkModel,
     network_rng: Rng,
-    queue: BinaryHeap<Scheduled<A::Msg>>,
+    queue: BinaryHeap<Scheduled>,
+    slots: Slots<A::Msg>,
     now: Time,
     seq: u64,
     journal: Sha256,
@@ -215,6 +257,8 @@ pub struct Engine<A: Actor> {
     observer: Option<Observer<A::Msg>>,
     /// Whether each actor is running (started and not down).
     alive: Vec<bool>,
+    /// Whether each actor left for good.
+    gone: Vec<bool>,
     /// How many times each actor went down; timers of earlier lives are discarded.
     lives: Vec<u32>,
 }
@@ -243,6 +287,10 @@ impl<A: Actor> Engine<A> {
             network,
             network_rng: stream(seed, "network", 0),
             queue: BinaryHeap::new(),
+            slots: Slots {
+                events: Vec::new(),
+                free: Vec::new(),
+            },
             now: Time::ZERO,
             seq: 0,
             journal: Sha256::new(),
@@ -252,6 +300,7 @@ impl<A: Actor> Engine<A> {
             log_level: None,
             observer: None,
             alive: vec![false; count],
+            gone: vec![false; count],
             lives: vec![0; count],
         };
         for (actor, &at) in starts.iter().enumerate() {
@@ -261,8 +310,9 @@ impl<A: Actor> Engine<A> {
     }
 
     /// Takes `actor` down at `at`: messages to it are dropped and its timers never fire.
-    pub fn schedule_down(&mut self, actor: ActorId, at: Time) {
-        self.schedule(at, actor, Event::Down);
+    /// An actor down `for_good` has left, and what it stored is gone with it.
+    pub fn schedule_down(&mut self, actor: ActorId, at: Time, for_good: bool) {
+        self.schedule(at, actor, Event::Down { for_good });
     }
 
     /// Brings `actor` back at `at`, with or without its storage.
@@ -270,8 +320,12 @@ impl<A: Actor> Engine<A> {
         self.schedule(at, actor, Event::Up { wiped });
     }
 
-    pub fn is_alive(&self, actor: ActorId) -> bool {
-        self.alive[actor]
+    pub fn presence(&self, actor: ActorId) -> Presence {
+        match (self.alive[actor], self.gone[actor]) {
+            (true, _) => Presence::Running,
+            (false, false) => Presence::Down,
+            (false, true) => Presence::Gone,
+        }
     }
 
     /// Keeps actors' log lines up to `level` (none are kept by default).
@@ -295,12 +349,8 @@ impl<A: Actor> Engine<A> {
     fn schedule(&mut self, at: Time, actor: ActorId, event: Event<A::Msg>) {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(Scheduled {
-            at,
-            seq,
-            actor,
-            event,
-        });
+        let slot = self.slots.put(actor, event);
+        self.queue.push(Scheduled { at, seq, slot });
     }
 
     /// Dispatches events in order until none are left or the next lies past `deadline`.
@@ -315,13 +365,9 @@ impl<A: Actor> Engine<A> {
         RunEnd::Quiet
     }
 
-    fn dispatch(&mut self, scheduled: Scheduled<A::Msg>, env: &mut A::Env) {
-        let Scheduled {
-            at,
-            seq,
-            actor,
-            event,
-        } = scheduled;
+    fn dispatch(&mut self, scheduled: Scheduled, env: &mut A::Env) {
+        let Scheduled { at, seq, slot } = scheduled;
+        let (actor, event) = self.slots.take(slot);
         self.now = at;
         if !self.applies(actor, &event) {
             return;
@@ -334,7 +380,9 @@ impl<A: Actor> Engine<A> {
                 size: msg.wire_size(),
             },
             Event::Timer { id, .. } => EventKind::Timer { id: *id },
-            Event::Down => EventKind::Down,
+            Event::Down { for_good } => EventKind::Down {
+                for_good: *for_good,
+            },
             Event::Up { wiped } => EventKind::Up { wiped: *wiped },
         };
         let message = match &event {
@@ -364,7 +412,7 @@ impl<A: Actor> Engine<A> {
             Event::Deliver { from, msg } => target.receive(from, msg, &mut ctx, env),
             Event::Timer { id, .. } => target.timer(id, &mut ctx, env),
             Event::Up { wiped } => target.restart(wiped, &mut ctx, env),
-            Event::Down => {}
+            Event::Down { .. } => {}
         }
         self.apply_commands(actor);
     }
@@ -376,11 +424,12 @@ impl<A: Actor> Engine<A> {
         match event {
             Event::Start | Event::Up { .. } if !alive => self.alive[actor] = true,
             Event::Start | Event::Up { .. } => return false,
-            Event::Down if alive => {
+            Event::Down { for_good } if alive => {
                 self.alive[actor] = false;
+                self.gone[actor] = *for_good;
                 self.lives[actor] += 1;
             }
-            Event::Down => return false,
+            Event::Down { .. } => return false,
             Event::Deliver { .. } if !alive => {
                 self.stats.messages_to_down += 1;
                 return false;
@@ -402,7 +451,7 @@ impl<A: Actor> Engine<A> {
                 size,
             } => (1, from, message, size, 0),
             EventKind::Timer { id } => (2, 0, "", 0, id),
-            EventKind::Down => (3, 0, "", 0, 0),
+            EventKind::Down { for_good } => (3, 0, "", 0, for_good as u64),
             EventKind::Up { wiped } => (4, 0, "", 0, wiped as u64),
         };
         self.journal.update(record.time.0.to_le_bytes());

@@ -11,7 +11,7 @@ pub mod time;
 
 pub use engine::{
     Actor, ActorId, Context, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Message,
-    Observer, RunEnd,
+    Observer, Presence, RunEnd,
 };
 pub use network::{Latency, NetworkModel};
 pub use random::{stream, Rng};

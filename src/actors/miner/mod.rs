@@ -16,13 +16,14 @@ mod validation;
 
 use super::message::Msg;
 use super::World;
-use crate::protocol::{Block, BranchId, KeyPair, Record};
+use crate::protocol::{Block, BranchId, KeyPair, PublicKey, Record};
 use crate::sim::{ActorId, Context, Time};
 use chain::Chain;
 use own_chunks::OwnChunks;
 use peers::PeerBook;
 use requests::Requests;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 const BLOCK_TIMER: u64 = 0;
 const RETRY_TIMER: u64 = 1;
@@ -100,6 +101,8 @@ pub struct Miner {
     behaviour: Behaviour,
     chain: Chain,
     pending: Vec<Record>,
+    /// (patient, sequence) of every record taken, so a resent one is not stored twice.
+    kept: BTreeSet<(PublicKey, u64)>,
     draft: Option<Draft>,
     own: OwnChunks,
     peers: PeerBook,
@@ -132,6 +135,7 @@ impl Miner {
             behaviour,
             chain: Chain::default(),
             pending: Vec::new(),
+            kept: BTreeSet::new(),
             draft: None,
             own: OwnChunks::default(),
             peers: PeerBook::default(),
@@ -165,6 +169,12 @@ impl Miner {
     /// Foreign chunks the miner has gathered for a block it could not finish.
     pub fn stalled_draft(&self) -> Option<usize> {
         self.draft.as_ref().map(|draft| draft.foreign.len())
+    }
+
+    /// Records accepted but not in a block yet, those of an unfinished draft included.
+    pub fn waiting_records(&self) -> Vec<Record> {
+        let drafted = self.draft.iter().flat_map(|draft| draft.records.iter());
+        drafted.chain(&self.pending).cloned().collect()
     }
 
     /// Own chunks no holder has confirmed embedding.
@@ -219,6 +229,7 @@ impl Miner {
             self.own = OwnChunks::default();
             self.peers = PeerBook::default();
             self.pending.clear();
+            self.kept.clear();
         }
         let number = self.number;
         ctx.log(crate::sim::Level::Info, || {
@@ -265,7 +276,7 @@ impl Miner {
                 }
                 self.gather(ctx, world);
             }
-            Msg::Submit(record) => self.accept_record(record, world),
+            Msg::Submit(record) => self.accept_record(from, record, ctx, world),
             Msg::GetHeaders {
                 request,
                 from: height,
@@ -364,12 +375,23 @@ impl Miner {
         }
     }
 
-    fn accept_record(&mut self, record: Record, world: &mut World) {
-        if record.verify(&mut world.verifier) {
-            self.pending.push(record);
-        } else {
+    /// Keeps a validly signed record once, however often it is resent, and acknowledges it.
+    fn accept_record(
+        &mut self,
+        from: ActorId,
+        record: Record,
+        ctx: &mut Context<Msg>,
+        world: &mut World,
+    ) {
+        if !record.verify(&mut world.verifier) {
             self.stats.records_rejected += 1;
+            return;
         }
+        let sequence = record.sequence;
+        if self.kept.insert((record.patient, sequence)) {
+            self.pending.push(record);
+        }
+        ctx.send(from, Msg::Stored { sequence });
     }
 
     /// Sends a new request and arms its timeout.

@@ -38,6 +38,20 @@ struct Slot {
     state: State,
 }
 
+impl Slot {
+    /// Whether the chunk is placed on, or offered to, `branch`.
+    fn is_with(&self, branch: BranchId) -> bool {
+        match self.state {
+            State::Offered { to, .. } | State::Placed { holder: to, .. } => to == branch,
+            State::Free | State::Gone => false,
+        }
+    }
+
+    fn is_taken(&self) -> bool {
+        matches!(self.state, State::Offered { .. } | State::Placed { .. })
+    }
+}
+
 /// Chunks of every block of the branch, by height then index.
 #[derive(Default)]
 pub struct OwnChunks {
@@ -56,7 +70,9 @@ impl OwnChunks {
         self.blocks.push(slots);
     }
 
-    /// Hands `to` the oldest chunk it may take, marking it offered.
+    /// Hands `to` a chunk it may take, marking it offered (offers older than `expiry` lapse): one of the block with the fewest
+    /// chunks placed or on offer, the oldest such block first, so that the blocks most at
+    /// risk (new ones, or old ones that lost holders) are served before the others.
     pub fn offer(
         &mut self,
         to: BranchId,
@@ -64,25 +80,27 @@ impl OwnChunks {
         now: Time,
         expiry: Time,
     ) -> Option<Chunk> {
-        for slots in &mut self.blocks {
-            let holds_one = slots.iter().any(|slot| match slot.state {
-                State::Offered { to: peer, .. } | State::Placed { holder: peer, .. } => peer == to,
-                State::Free | State::Gone => false,
-            });
-            if placement == Placement::Distinct && holds_one {
-                continue;
-            }
-            let available = slots.iter_mut().find(|slot| match slot.state {
-                State::Free => true,
-                State::Offered { to: peer, at } => peer != to && now >= at + expiry,
-                State::Placed { .. } | State::Gone => false,
-            });
-            if let Some(slot) = available {
-                slot.state = State::Offered { to, at: now };
-                return Some(slot.chunk.clone());
+        for slot in self.blocks.iter_mut().flatten() {
+            if matches!(slot.state, State::Offered { at, .. } if now >= at + expiry) {
+                slot.state = State::Free; // the offer lapsed: the chunk is anyone's again
             }
         }
-        None
+        let (_, height, index) = self
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, slots)| {
+                placement == Placement::Any || !slots.iter().any(|s| s.is_with(to))
+            })
+            .filter_map(|(height, slots)| {
+                let index = slots.iter().position(|s| s.state == State::Free)?;
+                let taken = slots.iter().filter(|s| s.is_taken()).count();
+                Some((taken, height, index))
+            })
+            .min()?;
+        let slot = &mut self.blocks[height][index];
+        slot.state = State::Offered { to, at: now };
+        Some(slot.chunk.clone())
     }
 
     /// Records that `holder` embedded the chunk where `at` says.
