@@ -20,6 +20,12 @@ pub enum Refusal {
     NoChunk,
 }
 
+/// A challenged file and its proof; boxed, like every payload, so that a message stays
+/// small however much it carries and the event loop moves little.
+pub type FileAnswer = Option<Box<(Record, MerkleProof)>>;
+/// A challenged foreign chunk and its proof.
+pub type ChunkAnswer = Option<Box<(Chunk, MerkleProof)>>;
+
 #[derive(Clone, Debug)]
 pub enum Msg {
     /// Miner → exchange: "this branch lives at my address".
@@ -31,7 +37,7 @@ pub enum Msg {
     /// Exchange → miner: every announcement so far.
     Peers(Vec<(ActorId, BranchId)>),
     /// Patient → miner: a signed record to store.
-    Submit(Record),
+    Submit(Box<Record>),
     /// Miner → patient: "your record `sequence` is in my keeping".
     Stored {
         sequence: u64,
@@ -55,7 +61,7 @@ pub enum Msg {
     File {
         request: u64,
         branch: BranchId,
-        answer: Option<(Record, MerkleProof)>,
+        answer: FileAnswer,
     },
     /// Challenge: foreign chunk `index` of block `height`.
     GetForeignChunk {
@@ -66,7 +72,7 @@ pub enum Msg {
     ForeignChunk {
         request: u64,
         branch: BranchId,
-        answer: Option<(Chunk, MerkleProof)>,
+        answer: ChunkAnswer,
     },
     /// "Give me one of your chunks to embed in my next block."
     WantChunk {
@@ -75,7 +81,7 @@ pub enum Msg {
     },
     Offer {
         request: u64,
-        chunk: Result<Chunk, Refusal>,
+        chunk: Result<Box<Chunk>, Refusal>,
     },
     /// Requester → source: "I no longer need the chunk you offered".
     Decline {
@@ -152,14 +158,14 @@ impl Msg {
             } => json!({
                 "request": request,
                 "found": answer.is_some(),
-                "sequence": answer.as_ref().map(|(record, _)| record.sequence),
+                "sequence": answer.as_ref().map(|answer| answer.0.sequence),
             }),
             Msg::ForeignChunk {
                 request, answer, ..
             } => json!({
                 "request": request,
                 "found": answer.is_some(),
-                "chunk": answer.as_ref().map(|(c, _)| chunk(&c.header.id())),
+                "chunk": answer.as_ref().map(|answer| chunk(&answer.0.header.id())),
             }),
             Msg::WantChunk { request, branch } => {
                 json!({ "request": request, "branch": branch.short() })
@@ -220,17 +226,17 @@ impl Message for Msg {
                 }
                 Msg::GetFile { .. } | Msg::GetForeignChunk { .. } => 20,
                 Msg::File { answer, .. } => {
-                    32 + answer.as_ref().map_or(1, |(record, proof)| {
-                        record.encoded_len() + proof.encoded_len()
-                    })
+                    32 + answer
+                        .as_ref()
+                        .map_or(1, |answer| answer.0.encoded_len() + answer.1.encoded_len())
                 }
                 Msg::ForeignChunk { answer, .. } => {
-                    32 + answer.as_ref().map_or(1, |(chunk, proof)| {
-                        chunk.encoded_len() + proof.encoded_len()
-                    })
+                    32 + answer
+                        .as_ref()
+                        .map_or(1, |answer| answer.0.encoded_len() + answer.1.encoded_len())
                 }
                 Msg::WantChunk { .. } => 40,
-                Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, Chunk::encoded_len),
+                Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, |c| c.encoded_len()),
                 Msg::Decline { .. } => 42,
                 Msg::Placed { .. } => 90,
             }

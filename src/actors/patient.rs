@@ -97,7 +97,7 @@ impl Patient {
         let Some((record, sends)) = self.unacknowledged.get_mut(&sequence) else {
             return;
         };
-        ctx.send(self.miner, Msg::Submit(record.clone()));
+        ctx.send(self.miner, Msg::Submit(Box::new(record.clone())));
         let wait = self.interval.times(1 << (*sends).min(MAX_DOUBLINGS));
         *sends += 1;
         ctx.set_timer(wait, RESEND + sequence);

@@ -276,7 +276,7 @@ impl Miner {
                 }
                 self.gather(ctx, world);
             }
-            Msg::Submit(record) => self.accept_record(from, record, ctx, world),
+            Msg::Submit(record) => self.accept_record(from, *record, ctx, world),
             Msg::GetHeaders {
                 request,
                 from: height,

@@ -124,12 +124,12 @@ impl Miner {
     pub(super) fn on_offer(
         &mut self,
         from: ActorId,
-        offer: Result<Chunk, Refusal>,
+        offer: Result<Box<Chunk>, Refusal>,
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
         let chunk = match offer {
-            Ok(chunk) => chunk,
+            Ok(chunk) => *chunk,
             Err(Refusal::Untrusted) => {
                 // The server is validating us now; ask again soon rather than after a
                 // long backoff, or two trust periods shorter than the backoff never meet.

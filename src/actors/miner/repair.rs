@@ -8,9 +8,8 @@
 
 use super::requests::Purpose;
 use super::{Miner, REPAIR_TIMER};
-use crate::actors::message::Msg;
-use crate::protocol::merkle::MerkleProof;
-use crate::protocol::{Chunk, ChunkId};
+use crate::actors::message::{ChunkAnswer, Msg};
+use crate::protocol::ChunkId;
 use crate::sim::{ActorId, Context, Level};
 
 impl Miner {
@@ -40,10 +39,10 @@ impl Miner {
         &mut self,
         holder: ActorId,
         chunk: ChunkId,
-        answer: Option<(Chunk, MerkleProof)>,
+        answer: ChunkAnswer,
         ctx: &mut Context<Msg>,
     ) {
-        let kept = answer.is_some_and(|(served, _)| self.own.is_ours(chunk, &served));
+        let kept = answer.is_some_and(|served| self.own.is_ours(chunk, &served.0));
         if !kept {
             self.holder_lost(holder, "failed an audit", ctx);
         }

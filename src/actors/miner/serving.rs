@@ -20,10 +20,10 @@ impl Miner {
         index: u32,
         ctx: &mut Context<Msg>,
     ) {
-        let mut answer = self.chain.file(height, index);
+        let mut answer = self.chain.file(height, index).map(Box::new);
         if self.behaviour == Behaviour::Tamperer {
-            if let Some((record, _)) = &mut answer {
-                record.payload = record.payload.with_flipped_byte(0);
+            if let Some(answer) = &mut answer {
+                answer.0.payload = answer.0.payload.with_flipped_byte(0);
             }
         }
         let branch = self.branch();
@@ -45,7 +45,7 @@ impl Miner {
         index: u32,
         ctx: &mut Context<Msg>,
     ) {
-        let answer = self.chain.foreign_chunk(height, index);
+        let answer = self.chain.foreign_chunk(height, index).map(Box::new);
         let branch = self.branch();
         ctx.send(
             to,
@@ -82,7 +82,7 @@ impl Miner {
                 self.config.offer_timeout,
             );
             self.stats.chunks_offered += offered.is_some() as u64;
-            offered.ok_or(Refusal::NoChunk)
+            offered.map(Box::new).ok_or(Refusal::NoChunk)
         };
         ctx.send(to, Msg::Offer { request, chunk });
     }

@@ -8,11 +8,10 @@
 use super::peers::Standing;
 use super::requests::Purpose;
 use super::Miner;
-use crate::actors::message::Msg;
+use crate::actors::message::{ChunkAnswer, FileAnswer, Msg};
 use crate::actors::World;
-use crate::protocol::merkle::MerkleProof;
 use crate::protocol::validate::extend_headers;
-use crate::protocol::{BlockHeader, Chunk, Record};
+use crate::protocol::BlockHeader;
 use crate::sim::{ActorId, Context, Level};
 use rand::Rng;
 
@@ -123,7 +122,7 @@ impl Miner {
         from: ActorId,
         height: u64,
         index: u32,
-        answer: Option<(Record, MerkleProof)>,
+        answer: FileAnswer,
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
@@ -134,7 +133,8 @@ impl Miner {
         else {
             return;
         };
-        let valid = answer.is_some_and(|(record, proof)| {
+        let valid = answer.is_some_and(|answer| {
+            let (record, proof) = &*answer;
             proof.index == index
                 && proof.leaf_count == header.file_count
                 && proof.verify(&header.files_root, &record.leaf())
@@ -153,7 +153,7 @@ impl Miner {
         from: ActorId,
         height: u64,
         index: u32,
-        answer: Option<(Chunk, MerkleProof)>,
+        answer: ChunkAnswer,
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
@@ -163,7 +163,8 @@ impl Miner {
         let Some(header) = peer.headers.get(height as usize) else {
             return;
         };
-        let valid = answer.is_some_and(|(chunk, proof)| {
+        let valid = answer.is_some_and(|answer| {
+            let (chunk, proof) = &*answer;
             proof.index == index
                 && proof.leaf_count == header.chunk_count
                 && proof.verify(&header.chunks_root, &chunk.leaf())
