@@ -6,12 +6,15 @@
 
 use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Msg, Node, Patient, World};
 use crate::chaos::{self, Drawn};
-use crate::invariants::{self, Violation};
+use crate::invariants::{self, Invariant, Violation};
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Block, Codec, Hash, KeyPair, Record};
 use crate::scenario::Scenario;
 use crate::sim::churn::Change;
-use crate::sim::{stream, Engine, EngineStats, Level, LogLine, Observer, Presence, RunEnd, Time};
+use crate::sim::{
+    stream, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Observer, Presence,
+    RunEnd, Time,
+};
 use crate::summary::Summary;
 use sha2::{Digest, Sha256};
 
@@ -109,7 +112,11 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
 
 /// Runs `scenario` with `seed`, keeping log lines up to `log_level`.
 pub fn run(scenario: &Scenario, seed: u64, log_level: Option<Level>) -> Outcome {
-    run_observed(scenario, seed, log_level, None)
+    let hooks = Hooks {
+        log_level,
+        ..Hooks::default()
+    };
+    run_with(scenario, seed, hooks)
 }
 
 /// The actors of a run with `seed`, in engine order, before they start (for trace names).
@@ -117,41 +124,28 @@ pub fn actors(scenario: &Scenario, seed: u64) -> Vec<Node> {
     build(scenario, seed)
 }
 
-/// [`run`], with `observer` shown every event and the message it delivers before it is
-/// dispatched (traces). It only reads: the outcome and digest are those of [`run`].
-pub fn run_observed(
-    scenario: &Scenario,
-    seed: u64,
-    log_level: Option<Level>,
-    observer: Option<Observer<Msg>>,
-) -> Outcome {
-    execute(scenario, seed, log_level, observer, None)
-}
-
 /// The miners as a sample sees them: whether each is running, and its state.
 pub type Sample<'a> = [(Presence, &'a Miner)];
 
 /// Called at each sample time with the miners.
-type Sampler<'s> = &'s mut dyn FnMut(Time, &Sample);
+pub type Sampler<'s> = &'s mut dyn FnMut(Time, &Sample);
 
-/// [`run`], pausing every `every` of virtual time to show `sample` the miners. Pausing
-/// changes nothing: the outcome and digest are those of [`run`].
-pub fn run_sampled(
-    scenario: &Scenario,
-    seed: u64,
-    every: Time,
-    sample: &mut dyn FnMut(Time, &Sample),
-) -> Outcome {
-    execute(scenario, seed, None, None, Some((every, sample)))
+/// What a caller may attach to a run. Only `invariants` can change the outcome, by
+/// stopping a run that breaks one; the others only watch.
+#[derive(Default)]
+pub struct Hooks<'s> {
+    /// Keep actors' log lines up to this level.
+    pub log_level: Option<Level>,
+    /// Shown every event, and the message it delivers, before dispatch (traces).
+    pub observer: Option<Observer<Msg>>,
+    /// Shown the miners every so often of virtual time (the durability experiment).
+    pub sampler: Option<(Time, Sampler<'s>)>,
+    /// Checked after every event, besides [`invariants::during_run`].
+    pub invariants: Vec<Box<dyn Invariant>>,
 }
 
-fn execute(
-    scenario: &Scenario,
-    seed: u64,
-    log_level: Option<Level>,
-    observer: Option<Observer<Msg>>,
-    mut sampler: Option<(Time, Sampler)>,
-) -> Outcome {
+/// [`run`], with hooks.
+pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let (drawn_scenario, drawn) = chaos::apply(scenario, seed);
     let scenario = &drawn_scenario;
     let params = scenario.protocol.clone();
@@ -176,19 +170,28 @@ fn execute(
             }
         }
     }
-    engine.keep_log(log_level);
-    if let Some(observer) = observer {
+    engine.keep_log(hooks.log_level);
+    if let Some(observer) = hooks.observer {
         engine.observe_messages(observer);
     }
-    if let Some((every, sample)) = &mut sampler {
-        let mut at = *every;
-        while at < until && *every > Time::ZERO {
-            engine.run(&mut world, at);
+    let mut checks = invariants::during_run();
+    checks.extend(hooks.invariants);
+    let mut broken = "";
+    let mut check = |event: &EventRecord, node: &Node, world: &mut World| {
+        checks.iter_mut().try_for_each(|invariant| {
+            broken = invariant.rule();
+            invariant.check(event, node, world)
+        })
+    };
+    if let Some((every, sample)) = hooks.sampler {
+        let mut at = every;
+        while at < until && every > Time::ZERO {
+            engine.run_checked(&mut world, at, &mut check);
             sample(at, &miners_of(&engine));
-            at = at + *every;
+            at = at + every;
         }
     }
-    let end = engine.run(&mut world, until);
+    let end = engine.run_checked(&mut world, until, &mut check);
     let miners: Vec<MinerOutcome> = miners_of(&engine)
         .into_iter()
         .map(|(presence, miner)| MinerOutcome {
@@ -206,13 +209,26 @@ fn execute(
         .collect();
     let summary = Summary::of(&world.params, &world.codec, &miners, &mut world.verifier);
     let digest = digest(engine.journal_digest(), &miners);
-    let violation = invariants::check(
-        &world.params,
-        &miners,
-        &summary,
-        engine.now(),
-        &mut world.verifier,
-    );
+    let violation = match engine.stopped() {
+        Some(stop) => Some(Violation {
+            time: stop.record.time,
+            event: Some(stop.record),
+            rule: match stop.record.kind {
+                EventKind::Deliver { sent, .. } if sent > stop.record.time => {
+                    "no message is delivered before it was sent"
+                }
+                _ => broken,
+            },
+            detail: stop.reason.clone(),
+        }),
+        None => invariants::check(
+            &world.params,
+            &miners,
+            &summary,
+            engine.now(),
+            &mut world.verifier,
+        ),
+    };
     Outcome {
         scenario: scenario.name.clone(),
         seed,

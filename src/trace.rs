@@ -207,6 +207,9 @@ struct Line<'a> {
     message: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     size: Option<usize>,
+    /// When a delivered message was sent, in microseconds of virtual time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sent_us: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -297,6 +300,7 @@ impl TraceWriter {
             from_name: None,
             message: None,
             size: None,
+            sent_us: None,
             fields: None,
             timer: None,
             wiped: None,
@@ -307,7 +311,9 @@ impl TraceWriter {
                 from,
                 message: kind,
                 size,
+                sent,
             } => {
+                line.sent_us = Some(sent.0);
                 line.event = "deliver";
                 line.from = Some(from);
                 line.from_kind = Some(name(from).map_or("actor", |a| a.kind));
@@ -415,7 +421,11 @@ impl<'a> TracedRun<'a> {
         let observer = Box::new(move |event: &EventRecord, message: Option<&Msg>| {
             sink.borrow_mut().event(event, message)
         });
-        let outcome = simulation::run_observed(self.scenario, self.seed, None, Some(observer));
+        let hooks = simulation::Hooks {
+            observer: Some(observer),
+            ..simulation::Hooks::default()
+        };
+        let outcome = simulation::run_with(self.scenario, self.seed, hooks);
         let writer = Rc::try_unwrap(writer)
             .ok()
             .expect("the engine and its observer are gone")
@@ -494,6 +504,7 @@ mod tests {
                 from,
                 message: "x",
                 size: 1,
+                sent: Time(4),
             },
         };
         assert!(filter.keeps(&deliver(1, 0)));

@@ -57,6 +57,7 @@ fn print_summary(outcome: &RunOutcome) {
     let end = match outcome.end {
         RunEnd::Quiet => "network went quiet",
         RunEnd::Deadline => "stopped at the scenario's duration",
+        RunEnd::Stopped => "stopped by a broken invariant",
     };
     let stalled: Vec<String> = outcome
         .miners

@@ -13,7 +13,7 @@ use crate::actors::Miner;
 use crate::protocol::{Block, BranchId};
 use crate::scenario::Scenario;
 use crate::sim::{Presence, Time};
-use crate::simulation::{run_sampled, Outcome, Sample};
+use crate::simulation::{run_with, Hooks, Outcome, Sample};
 use crate::summary::{placed_chunks, Placed};
 
 pub const COLUMNS: &[&str] = &[
@@ -34,7 +34,11 @@ pub const COLUMNS: &[&str] = &[
 pub fn run(scenario: &Scenario, seed: u64, every: f64) -> (Outcome, Vec<Vec<String>>) {
     let mut rows = Vec::new();
     let mut sample = |now: Time, miners: &Sample| rows.extend(row(scenario, now, miners));
-    let outcome = run_sampled(scenario, seed, Time::from_secs_f64(every), &mut sample);
+    let hooks = Hooks {
+        sampler: Some((Time::from_secs_f64(every), &mut sample)),
+        ..Hooks::default()
+    };
+    let outcome = run_with(scenario, seed, hooks);
     (outcome, rows)
 }
 

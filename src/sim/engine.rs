@@ -118,6 +118,8 @@ pub enum EventKind {
         from: ActorId,
         message: &'static str,
         size: usize,
+        /// When the message was sent.
+        sent: Time,
     },
     Timer {
         id: u64,
@@ -152,13 +154,27 @@ pub enum RunEnd {
     Quiet,
     /// The next event lies past the deadline.
     Deadline,
+    /// A check failed after an event; [`Engine::stopped`] says which and why.
+    Stopped,
 }
+
+/// The check that stopped a run: the event after which it failed, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub record: EventRecord,
+    pub reason: String,
+}
+
+/// A check run after every dispatched event, shown the event and the actor that handled it.
+pub type Check<'c, A> =
+    &'c mut dyn FnMut(&EventRecord, &A, &mut <A as Actor>::Env) -> Result<(), String>;
 
 enum Event<M> {
     Start,
     Deliver {
         from: ActorId,
         msg: M,
+        sent: Time,
     },
     /// A timer set during the actor's life number `life`.
     Timer {
@@ -261,6 +277,7 @@ pub struct Engine<A: Actor> {
     gone: Vec<bool>,
     /// How many times each actor went down; timers of earlier lives are discarded.
     lives: Vec<u32>,
+    stopped: Option<Stop>,
 }
 
 impl<A: Actor> Engine<A> {
@@ -302,6 +319,7 @@ impl<A: Actor> Engine<A> {
             alive: vec![false; count],
             gone: vec![false; count],
             lives: vec![0; count],
+            stopped: None,
         };
         for (actor, &at) in starts.iter().enumerate() {
             engine.schedule(at, actor, Event::Start);
@@ -355,29 +373,58 @@ impl<A: Actor> Engine<A> {
 
     /// Dispatches events in order until none are left or the next lies past `deadline`.
     pub fn run(&mut self, env: &mut A::Env, deadline: Time) -> RunEnd {
+        self.run_checked(env, deadline, &mut |_, _, _| Ok(()))
+    }
+
+    /// Like [`Engine::run`], calling `check` after every event and stopping at the first
+    /// failure. The engine checks one thing itself: no message arrives before it was sent.
+    pub fn run_checked(&mut self, env: &mut A::Env, deadline: Time, check: Check<A>) -> RunEnd {
+        if self.stopped.is_some() {
+            return RunEnd::Stopped;
+        }
         while let Some(next) = self.queue.peek() {
             if next.at > deadline {
                 return RunEnd::Deadline;
             }
             let next = self.queue.pop().expect("peeked");
-            self.dispatch(next, env);
+            let Some(record) = self.dispatch(next, env) else {
+                continue;
+            };
+            let checked = match record.kind {
+                EventKind::Deliver { sent, .. } if sent > record.time => Err(format!(
+                    "a message was delivered at {} before it was sent at {sent}",
+                    record.time
+                )),
+                _ => check(&record, &self.actors[record.actor], env),
+            };
+            if let Err(reason) = checked {
+                self.stopped = Some(Stop { record, reason });
+                return RunEnd::Stopped;
+            }
         }
         RunEnd::Quiet
     }
 
-    fn dispatch(&mut self, scheduled: Scheduled, env: &mut A::Env) {
+    /// The check that stopped the run, if one did.
+    pub fn stopped(&self) -> Option<&Stop> {
+        self.stopped.as_ref()
+    }
+
+    /// Dispatches one event; returns its record, or `None` if it no longer applied.
+    fn dispatch(&mut self, scheduled: Scheduled, env: &mut A::Env) -> Option<EventRecord> {
         let Scheduled { at, seq, slot } = scheduled;
         let (actor, event) = self.slots.take(slot);
         self.now = at;
         if !self.applies(actor, &event) {
-            return;
+            return None;
         }
         let kind = match &event {
             Event::Start => EventKind::Start,
-            Event::Deliver { from, msg } => EventKind::Deliver {
+            Event::Deliver { from, msg, sent } => EventKind::Deliver {
                 from: *from,
                 message: msg.kind(),
                 size: msg.wire_size(),
+                sent: *sent,
             },
             Event::Timer { id, .. } => EventKind::Timer { id: *id },
             Event::Down { for_good } => EventKind::Down {
@@ -389,15 +436,13 @@ impl<A: Actor> Engine<A> {
             Event::Deliver { msg, .. } => Some(msg),
             _ => None,
         };
-        self.record(
-            EventRecord {
-                time: at,
-                seq,
-                actor,
-                kind,
-            },
-            message,
-        );
+        let record = EventRecord {
+            time: at,
+            seq,
+            actor,
+            kind,
+        };
+        self.record(record, message);
         let mut ctx = Context {
             me: actor,
             now: at,
@@ -409,12 +454,13 @@ impl<A: Actor> Engine<A> {
         let target = &mut self.actors[actor];
         match event {
             Event::Start => target.start(&mut ctx, env),
-            Event::Deliver { from, msg } => target.receive(from, msg, &mut ctx, env),
+            Event::Deliver { from, msg, .. } => target.receive(from, msg, &mut ctx, env),
             Event::Timer { id, .. } => target.timer(id, &mut ctx, env),
             Event::Up { wiped } => target.restart(wiped, &mut ctx, env),
             Event::Down { .. } => {}
         }
         self.apply_commands(actor);
+        Some(record)
     }
 
     /// Whether an event still means something for its actor, updating liveness: deliveries
@@ -449,6 +495,7 @@ impl<A: Actor> Engine<A> {
                 from,
                 message,
                 size,
+                ..
             } => (1, from, message, size, 0),
             EventKind::Timer { id } => (2, 0, "", 0, id),
             EventKind::Down { for_good } => (3, 0, "", 0, for_good as u64),
@@ -495,13 +542,34 @@ impl<A: Actor> Engine<A> {
             .as_slice()
         {
             [] => self.stats.messages_lost += 1,
-            [delay] => self.schedule(now + *delay, to, Event::Deliver { from, msg }),
+            [delay] => self.schedule(
+                now + *delay,
+                to,
+                Event::Deliver {
+                    from,
+                    msg,
+                    sent: now,
+                },
+            ),
             [first, copies @ ..] => {
                 for delay in copies {
                     let copy = msg.clone();
-                    self.schedule(now + *delay, to, Event::Deliver { from, msg: copy });
+                    let event = Event::Deliver {
+                        from,
+                        msg: copy,
+                        sent: now,
+                    };
+                    self.schedule(now + *delay, to, event);
                 }
-                self.schedule(now + *first, to, Event::Deliver { from, msg });
+                self.schedule(
+                    now + *first,
+                    to,
+                    Event::Deliver {
+                        from,
+                        msg,
+                        sent: now,
+                    },
+                );
             }
         }
     }

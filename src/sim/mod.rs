@@ -10,8 +10,8 @@ pub mod random;
 pub mod time;
 
 pub use engine::{
-    Actor, ActorId, Context, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Message,
-    Observer, Presence, RunEnd,
+    Actor, ActorId, Check, Context, Engine, EngineStats, EventKind, EventRecord, Level, LogLine,
+    Message, Observer, Presence, RunEnd, Stop,
 };
 pub use network::{Latency, NetworkModel};
 pub use random::{stream, Rng};

@@ -1,8 +1,13 @@
 use super::scenario;
-use medilanac::invariants::check;
+use medilanac::actors::{Msg, Node, World};
+use medilanac::invariants::{check, Invariant};
 use medilanac::protocol::{Codec, Verifier};
-use medilanac::simulation::run;
+use medilanac::scenario::Scenario;
+use medilanac::sim::{EventRecord, RunEnd};
+use medilanac::simulation::{run, run_with, Hooks, Outcome};
 use medilanac::summary::Summary;
+use std::cell::Cell;
+use std::rc::Rc;
 
 #[test]
 fn an_honest_network_breaks_no_invariant() {
@@ -45,4 +50,66 @@ fn a_rebuild_that_differs_from_the_original_is_reported() {
     let codec = Codec::new(params.k, params.m).unwrap();
     let summary = Summary::of(params, &codec, &outcome.miners, &mut Verifier::default());
     assert!(summary.wrong_rebuilds >= 1);
+}
+
+/// A deliberately wrong rule, for tests only: "no miner ever adds block 3".
+struct NoThirdBlock;
+
+impl Invariant for NoThirdBlock {
+    fn rule(&self) -> &'static str {
+        "no miner adds block 3 (deliberately wrong)"
+    }
+
+    fn check(&mut self, _: &EventRecord, node: &Node, _: &mut World) -> Result<(), String> {
+        match node.as_miner() {
+            Some(miner) if miner.blocks().len() > 3 => Err(format!("miner {}", miner.number)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs with [`NoThirdBlock`], noting the last event dispatched.
+fn run_broken(network: &Scenario, seed: u64) -> (Outcome, Option<EventRecord>) {
+    let last = Rc::new(Cell::new(None));
+    let seen = last.clone();
+    let hooks = Hooks {
+        observer: Some(Box::new(move |event: &EventRecord, _: Option<&Msg>| {
+            seen.set(Some(*event))
+        })),
+        invariants: vec![Box::new(NoThirdBlock)],
+        ..Hooks::default()
+    };
+    let outcome = run_with(network, seed, hooks);
+    (outcome, last.get())
+}
+
+#[test]
+fn a_broken_invariant_stops_the_run_at_its_event_and_replays_to_the_same_event() {
+    let network = scenario(|_| {});
+    let (outcome, last) = run_broken(&network, 5);
+    let broken = outcome.violation.clone().expect("the wrong rule is caught");
+    let event = broken.event.expect("caught during the run, at an event");
+    assert_eq!(broken.rule, "no miner adds block 3 (deliberately wrong)");
+    assert_eq!(outcome.end, RunEnd::Stopped);
+    assert_eq!(last, Some(event), "the run went on past the violation");
+    assert_eq!((broken.time, outcome.end_time), (event.time, event.time));
+    // Exactly the miner that handled the event has block 3, and nobody has more.
+    let third: Vec<usize> = outcome
+        .miners
+        .iter()
+        .filter(|m| m.blocks.len() > 3)
+        .map(|m| m.number)
+        .collect();
+    assert_eq!(third, vec![event.actor - 1]);
+    assert!(broken
+        .detail
+        .contains(&format!("miner {}", event.actor - 1)));
+    // The same seed stops at the same event with the same digest.
+    let (again, _) = run_broken(&network, 5);
+    assert_eq!(again.violation, outcome.violation);
+    assert_eq!(again.digest, outcome.digest);
+    // Without the wrong rule the run goes on.
+    let honest = run(&network, 5, None);
+    assert_eq!(honest.violation, None);
+    assert!(honest.end_time > event.time);
 }
