@@ -9,7 +9,7 @@ use crate::chaos::Chaos;
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
 use crate::sim::churn::ChurnModel;
-use crate::sim::network::Partition;
+use crate::sim::network::{Partition, Regions};
 use crate::sim::{ActorId, Latency, NetworkModel, Time};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -178,6 +178,17 @@ pub struct NetworkSettings {
     pub jitter_ms: f64,
     /// Spans of time during which some miners (with their patients) are cut off.
     pub partitions: Vec<PartitionSettings>,
+    /// Regions with a latency matrix between them, added to every latency draw.
+    pub regions: Option<RegionSettings>,
+}
+
+/// The `[network.regions]` table. Miner `i` (with its patients) is in region
+/// `i % regions`; the exchange is in region 0.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSettings {
+    /// `latency_ms[a][b]`: one-way milliseconds from region `a` to region `b`.
+    pub latency_ms: Vec<Vec<f64>>,
 }
 
 /// One `[[network.partitions]]` entry: from `start` to `end` seconds, `miners` (and their
@@ -200,14 +211,15 @@ impl Default for NetworkSettings {
             duplicate: model.duplicate,
             jitter_ms: model.jitter_ms,
             partitions: Vec::new(),
+            regions: None,
         }
     }
 }
 
 impl NetworkSettings {
-    /// The engine's model, with each partitioned miner replaced by the actors `actors_of`
-    /// gives for it.
-    pub fn model(&self, actors_of: impl Fn(usize) -> Vec<ActorId>) -> NetworkModel {
+    /// The engine's model for `miners` miners, with each miner replaced, in partitions and
+    /// regions, by the actors `actors_of` gives for it.
+    pub fn model(&self, miners: usize, actors_of: impl Fn(usize) -> Vec<ActorId>) -> NetworkModel {
         let partitions = self
             .partitions
             .iter()
@@ -228,7 +240,53 @@ impl NetworkSettings {
             duplicate: self.duplicate,
             jitter_ms: self.jitter_ms,
             partitions,
+            regions: self.regions.as_ref().map(|r| r.model(miners, &actors_of)),
         }
+    }
+}
+
+impl RegionSettings {
+    fn model(&self, miners: usize, actors_of: impl Fn(usize) -> Vec<ActorId>) -> Regions {
+        let mut of_actor = Vec::new();
+        for miner in 0..miners {
+            for actor in actors_of(miner) {
+                if of_actor.len() <= actor {
+                    of_actor.resize(actor + 1, 0);
+                }
+                of_actor[actor] = miner % self.latency_ms.len();
+            }
+        }
+        Regions {
+            of_actor,
+            latency_ms: self.latency_ms.clone(),
+        }
+    }
+
+    fn check(&self) -> Result<(), ScenarioError> {
+        let field = "network.regions.latency_ms";
+        let count = self.latency_ms.len();
+        if count == 0 || self.latency_ms.iter().any(|row| row.len() != count) {
+            let shape: Vec<usize> = self.latency_ms.iter().map(Vec::len).collect();
+            let value = format!("{count} rows of lengths {shape:?}");
+            return Err(invalid(
+                field,
+                value,
+                "must be a square matrix, one row per region",
+            ));
+        }
+        if let Some(bad) = self
+            .latency_ms
+            .iter()
+            .flatten()
+            .find(|ms| !(0.0..=3.6e6).contains(*ms))
+        {
+            return Err(invalid(
+                field,
+                bad,
+                "milliseconds must be between 0 and an hour",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -541,6 +599,9 @@ impl Scenario {
                     format!("miners are numbered 0 to {}", self.total_miners() - 1),
                 ));
             }
+        }
+        if let Some(regions) = &n.regions {
+            regions.check()?;
         }
         if n.bandwidth > ABSURD_BYTES * 1024 {
             return Err(invalid(

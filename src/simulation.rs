@@ -153,7 +153,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let mut world = World::new(params, codec, seed);
     let per_miner = scenario.patients.per_miner;
     let patients_start = 1 + scenario.total_miners();
-    let network = scenario.network.model(|miner| {
+    let network = scenario.network.model(scenario.total_miners(), |miner| {
         let patients = (0..per_miner).map(|i| patients_start + miner * per_miner + i);
         std::iter::once(1 + miner).chain(patients).collect()
     });

@@ -538,7 +538,7 @@ impl<A: Actor> Engine<A> {
         let now = self.now;
         match self
             .network
-            .deliveries(size, &mut self.network_rng)
+            .deliveries(from, to, size, &mut self.network_rng)
             .as_slice()
         {
             [] => self.stats.messages_lost += 1,

@@ -1,7 +1,7 @@
 //! The network model: how long a message takes, and whether it arrives.
 //!
-//! A message's delay is a latency draw (plus optional jitter) plus its size over the
-//! bandwidth; it is lost or duplicated with fixed probabilities, and dropped while a
+//! A message's delay is a latency draw (plus optional jitter), plus the fixed latency between
+//! the regions of its ends when the network has regions, plus its size over the bandwidth; it is lost or duplicated with fixed probabilities, and dropped while a
 //! partition separates its ends. The model is a pure function of its settings and the
 //! network's random stream, and knows nothing of what the messages carry.
 
@@ -23,6 +23,23 @@ pub enum Latency {
     Uniform { min_ms: f64, max_ms: f64 },
     /// Log-normal with the given median and shape `sigma` (heavy tail for large sigma).
     LogNormal { median_ms: f64, sigma: f64 },
+}
+
+/// Regions of the network: which region each actor is in, and the one-way latency between
+/// any two regions, added to every message's latency draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Regions {
+    /// Region of each actor, by actor id; actors past the end are in region 0.
+    pub of_actor: Vec<usize>,
+    /// `latency_ms[a][b]`: milliseconds from region `a` to region `b`.
+    pub latency_ms: Vec<Vec<f64>>,
+}
+
+impl Regions {
+    fn between_ms(&self, from: ActorId, to: ActorId) -> f64 {
+        let region = |actor: ActorId| self.of_actor.get(actor).copied().unwrap_or(0);
+        self.latency_ms[region(from)][region(to)]
+    }
 }
 
 /// A span of time during which `side` cannot exchange messages with anyone outside it.
@@ -48,6 +65,7 @@ pub struct NetworkModel {
     /// each other.
     pub jitter_ms: f64,
     pub partitions: Vec<Partition>,
+    pub regions: Option<Regions>,
 }
 
 impl Default for NetworkModel {
@@ -59,6 +77,7 @@ impl Default for NetworkModel {
             duplicate: 0.0,
             jitter_ms: 0.0,
             partitions: Vec::new(),
+            regions: None,
         }
     }
 }
@@ -84,12 +103,15 @@ impl NetworkModel {
         })
     }
 
-    /// The delay of a message of `size` bytes, or `None` if it is lost.
-    pub fn delay(&self, size: usize, rng: &mut Rng) -> Option<Time> {
+    /// The delay of a message of `size` bytes from `from` to `to`, or `None` if it is lost.
+    pub fn delay(&self, from: ActorId, to: ActorId, size: usize, rng: &mut Rng) -> Option<Time> {
         if self.loss > 0.0 && rng.gen_bool(self.loss.min(1.0)) {
             return None;
         }
         let mut ms = self.latency.sample_ms(rng);
+        if let Some(regions) = &self.regions {
+            ms += regions.between_ms(from, to);
+        }
         if self.jitter_ms > 0.0 {
             ms += rng.gen_range(0.0..self.jitter_ms);
         }
@@ -102,13 +124,15 @@ impl NetworkModel {
 
     /// Delays of the copies of one message that arrive: none if it is lost, two if it is
     /// duplicated (partitions are checked apart, with [`NetworkModel::cut`]).
-    pub fn deliveries(&self, size: usize, rng: &mut Rng) -> Vec<Time> {
+    pub fn deliveries(&self, from: ActorId, to: ActorId, size: usize, rng: &mut Rng) -> Vec<Time> {
         let copies = if self.duplicate > 0.0 && rng.gen_bool(self.duplicate.min(1.0)) {
             2
         } else {
             1
         };
-        (0..copies).filter_map(|_| self.delay(size, rng)).collect()
+        (0..copies)
+            .filter_map(|_| self.delay(from, to, size, rng))
+            .collect()
     }
 }
 
@@ -125,7 +149,29 @@ mod tests {
             ..NetworkModel::default()
         };
         let mut rng = stream(1, "network", 0);
-        assert_eq!(model.delay(500_000, &mut rng), Some(Time(510_000)));
+        assert_eq!(model.delay(0, 1, 500_000, &mut rng), Some(Time(510_000)));
+    }
+
+    #[test]
+    fn regions_add_the_latency_between_the_ends_regions() {
+        let model = NetworkModel {
+            latency: Latency::Constant { ms: 10.0 },
+            regions: Some(Regions {
+                of_actor: vec![0, 1, 1],
+                latency_ms: vec![vec![1.0, 100.0], vec![200.0, 2.0]],
+            }),
+            ..NetworkModel::default()
+        };
+        let mut rng = stream(1, "network", 0);
+        let mut delay = |from, to| model.delay(from, to, 8, &mut rng).unwrap();
+        assert_eq!(delay(0, 1), Time(110_000));
+        assert_eq!(delay(1, 0), Time(210_000));
+        assert_eq!(delay(1, 2), Time(12_000));
+        assert_eq!(
+            delay(7, 0),
+            Time(11_000),
+            "actors past the list are in region 0"
+        );
     }
 
     #[test]
@@ -136,7 +182,7 @@ mod tests {
         };
         let mut rng = stream(1, "network", 0);
         let lost = (0..10_000)
-            .filter(|_| model.delay(10, &mut rng).is_none())
+            .filter(|_| model.delay(0, 1, 10, &mut rng).is_none())
             .count();
         assert!((2_200..2_800).contains(&lost), "{lost}");
     }
@@ -193,7 +239,7 @@ mod fault_tests {
         };
         let mut rng = stream(1, "network", 0);
         let twice = (0..10_000)
-            .filter(|_| model.deliveries(8, &mut rng).len() == 2)
+            .filter(|_| model.deliveries(0, 1, 8, &mut rng).len() == 2)
             .count();
         assert!((2_700..3_300).contains(&twice), "{twice}");
     }
@@ -206,7 +252,7 @@ mod fault_tests {
         };
         let mut rng = stream(1, "network", 0);
         let delays: Vec<Time> = (0..100)
-            .map(|_| model.delay(8, &mut rng).unwrap())
+            .map(|_| model.delay(0, 1, 8, &mut rng).unwrap())
             .collect();
         assert!(delays.windows(2).any(|pair| pair[1] < pair[0]));
         assert!(delays

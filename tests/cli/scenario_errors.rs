@@ -254,3 +254,17 @@ fn library_names_the_field() {
         }
     }
 }
+
+#[test]
+fn region_matrix_that_is_not_square() {
+    let regions = "{ latency_ms = [[10.0, 80.0], [80.0]] }";
+    refused(
+        &ScenarioText::small().set("network.regions", regions),
+        &["network.regions.latency_ms", "square"],
+    );
+    let negative = "{ latency_ms = [[10.0, -1.0], [80.0, 10.0]] }";
+    refused(
+        &ScenarioText::small().set("network.regions", negative),
+        &["network.regions.latency_ms = -1"],
+    );
+}

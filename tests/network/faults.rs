@@ -159,3 +159,36 @@ fn lost_records_are_resent_and_stored_once() {
         assert_eq!(stored, expected, "patient {patient:?}");
     }
 }
+
+/// Regions add their matrix to the latency draw: a matrix of 20 ms everywhere over a zero
+/// latency is the plain 20 ms network, event for event; a far region slows the network.
+#[test]
+fn a_region_matrix_adds_latency_between_regions() {
+    use medilanac::scenario::RegionSettings;
+    use medilanac::sim::Latency;
+    let plain = run(
+        &scenario(|s| s.network.latency = Latency::Constant { ms: 20.0 }),
+        4,
+        None,
+    );
+    let with_matrix = |latency_ms: Vec<Vec<f64>>| {
+        scenario(move |s| {
+            s.network.latency = Latency::Constant { ms: 0.0 };
+            s.network.regions = Some(RegionSettings { latency_ms });
+        })
+    };
+    let uniform = run(&with_matrix(vec![vec![20.0; 2]; 2]), 4, None);
+    assert_eq!(uniform.digest, plain.digest);
+    let far = run(
+        &with_matrix(vec![vec![20.0, 2000.0], vec![2000.0, 20.0]]),
+        4,
+        None,
+    );
+    assert!(
+        far.end_time > plain.end_time,
+        "{} <= {}",
+        far.end_time,
+        plain.end_time
+    );
+    assert_eq!(far.summary.failed(), 0);
+}
