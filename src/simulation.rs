@@ -186,7 +186,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     if let Some((every, sample)) = hooks.sampler {
         let mut at = every;
         while at < until && every > Time::ZERO {
-            engine.run_checked(&mut world, at, &mut check);
+            if engine.run_checked(&mut world, at, &mut check) == RunEnd::Stopped {
+                break;
+            }
             sample(at, &miners_of(&engine));
             at = at + every;
         }

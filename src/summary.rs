@@ -86,12 +86,9 @@ impl Summary {
             }
         }
         let anywhere = placed_chunks(branches(miners));
-        let held_by = |test: fn(Presence) -> bool| {
-            let holders = miners.iter().filter(move |m| test(m.presence));
-            placed_chunks(holders.map(|m| m.blocks.as_slice()))
-        };
-        let surviving = held_by(|p| p != Presence::Gone);
-        let live = held_by(|p| p == Presence::Running);
+        let current = || miners.iter().map(|m| (m.presence, m.blocks.as_slice()));
+        let surviving = placed_on(current(), Presence::keeps_data);
+        let live = placed_on(current(), |p| p == Presence::Running);
         summary.chunks_placed = anywhere.values().map(|set| set.len() as u64).sum();
         let sources: Vec<&Chunk> = miners
             .iter()
@@ -174,6 +171,18 @@ impl Summary {
 
 /// Distinct chunks of each branch held by the given branches.
 pub type Placed = BTreeMap<BranchId, BTreeSet<ChunkId>>;
+
+/// Distinct chunks held by those of `branches` whose miner's presence passes `keep`.
+pub fn placed_on<'a>(
+    branches: impl Iterator<Item = (Presence, &'a [Block])>,
+    keep: fn(Presence) -> bool,
+) -> Placed {
+    placed_chunks(
+        branches
+            .filter(|(presence, _)| keep(*presence))
+            .map(|(_, b)| b),
+    )
+}
 
 pub fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {
     let mut placed = Placed::new();

@@ -14,7 +14,7 @@ use crate::protocol::{Block, BranchId};
 use crate::scenario::Scenario;
 use crate::sim::{Presence, Time};
 use crate::simulation::{run_with, Hooks, Outcome, Sample};
-use crate::summary::{placed_chunks, Placed};
+use crate::summary::{placed_chunks, placed_on, Placed};
 
 pub const COLUMNS: &[&str] = &[
     "k",
@@ -55,12 +55,9 @@ fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
     let p = &scenario.protocol;
     let k = p.k as usize;
     let anywhere = placed_chunks(all_branches(miners));
-    let held_by = |test: fn(Presence) -> bool| {
-        let holders = miners.iter().filter(move |(p, _)| test(*p));
-        placed_chunks(holders.map(|(_, m)| m.blocks()))
-    };
-    let surviving = held_by(|p| p != Presence::Gone);
-    let live = held_by(|p| p == Presence::Running);
+    let current = || miners.iter().map(|(presence, m)| (*presence, m.blocks()));
+    let surviving = placed_on(current(), Presence::keeps_data);
+    let live = placed_on(current(), |p| p == Presence::Running);
     let count = |held: &Placed, branch: &BranchId, height: u64| {
         held.get(branch)
             .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())

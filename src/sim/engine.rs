@@ -197,6 +197,13 @@ pub enum Presence {
     Gone,
 }
 
+impl Presence {
+    /// Whether what the actor stored still exists (it is running, or down for now).
+    pub fn keeps_data(self) -> bool {
+        self != Presence::Gone
+    }
+}
+
 /// A queue entry: small, so the heap moves little; the event itself waits in a slot.
 struct Scheduled {
     at: Time,
