@@ -16,10 +16,9 @@
 use crate::actors::{Behaviour, Node, World};
 use crate::protocol::validate::{check_block, validate_branch};
 use crate::protocol::{BranchTip, Params, Verifier};
-use crate::sim::{ActorId, EventRecord, Time};
+use crate::sim::{EventRecord, Time};
 use crate::simulation::MinerOutcome;
 use crate::summary::Summary;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A broken invariant, with when it was found.
@@ -55,10 +54,10 @@ pub fn during_run() -> Vec<Box<dyn Invariant>> {
 }
 
 /// Each block an honest miner adds is checked against every rule as soon as it is there;
-/// the branch's tip is kept per miner, so each block is checked once.
+/// the branch's tip is kept per miner (by actor id), so each block is checked once.
 #[derive(Default)]
 pub struct BlocksStayValid {
-    checked: BTreeMap<ActorId, (BranchTip, usize)>,
+    checked: Vec<(BranchTip, usize)>,
 }
 
 impl Invariant for BlocksStayValid {
@@ -74,7 +73,10 @@ impl Invariant for BlocksStayValid {
         if miner.behaviour() != Behaviour::Honest || blocks.is_empty() {
             return Ok(());
         }
-        let (tip, checked) = self.checked.entry(event.actor).or_default();
+        if self.checked.len() <= event.actor {
+            self.checked.resize_with(event.actor + 1, Default::default);
+        }
+        let (tip, checked) = &mut self.checked[event.actor];
         if tip
             .branch()
             .is_some_and(|branch| branch != blocks[0].header.branch)

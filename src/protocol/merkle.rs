@@ -81,7 +81,7 @@ impl MerkleTree {
         if index >= self.leaf_count() {
             return None;
         }
-        let mut siblings = Vec::new();
+        let mut siblings = Vec::with_capacity(self.levels.len() - 1);
         let mut position = index;
         for level in &self.levels[..self.levels.len() - 1] {
             let sibling = position ^ 1;

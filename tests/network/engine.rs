@@ -85,3 +85,54 @@ fn messages_arrive_after_the_network_latency() {
     // Timers at 1 ms, default latency 20 ms.
     assert_eq!(*deliveries.borrow(), vec![Time(21_000); 3]);
 }
+
+/// A miner that was told "no chunk" by a peer does not ask that peer again before the peer
+/// could have made another block (one block interval), however often it retries.
+#[test]
+fn a_peer_with_no_chunk_is_not_asked_again_within_a_block_interval() {
+    use medilanac::actors::message::Refusal;
+    use medilanac::actors::Msg;
+    use medilanac::sim::{EventKind, EventRecord, Time};
+    use medilanac::simulation::{run_with, Hooks};
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+    let network = super::scenario(|s| s.miners = 12);
+    let interval = Time::from_secs_f64(network.miner.block_interval);
+    // (asker, peer) -> when the asker last heard "no chunk" from the peer.
+    let refused: Rc<RefCell<BTreeMap<(usize, usize), Time>>> = Rc::default();
+    let (seen, broken) = (refused.clone(), Rc::new(RefCell::new(Vec::new())));
+    let report = broken.clone();
+    let observer = move |event: &EventRecord, msg: Option<&Msg>| {
+        let EventKind::Deliver { from, sent, .. } = event.kind else {
+            return;
+        };
+        match msg {
+            Some(Msg::Offer {
+                chunk: Err(Refusal::NoChunk),
+                ..
+            }) => {
+                seen.borrow_mut().insert((event.actor, from), event.time);
+            }
+            Some(Msg::WantChunk { .. }) => {
+                if let Some(&at) = seen.borrow().get(&(from, event.actor)) {
+                    if sent < at + interval {
+                        report.borrow_mut().push((from, event.actor, at, sent));
+                    }
+                }
+            }
+            _ => {}
+        }
+    };
+    let hooks = Hooks {
+        observer: Some(Box::new(observer)),
+        ..Hooks::default()
+    };
+    let outcome = run_with(&network, 2, hooks);
+    assert!(
+        !refused.borrow().is_empty(),
+        "no peer ever had nothing to give"
+    );
+    assert_eq!(*broken.borrow(), Vec::new(), "asked again too soon");
+    assert!(outcome.miners.iter().all(|m| m.finished));
+}

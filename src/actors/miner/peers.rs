@@ -1,6 +1,6 @@
 //! What a miner knows of each peer: its branch, the headers it checked, and its standing.
 
-use crate::protocol::{BlockHeader, BranchId, BranchTip};
+use crate::protocol::{BlockHeader, BranchId, BranchTip, Hash};
 use crate::sim::{ActorId, Time};
 use std::collections::BTreeMap;
 
@@ -24,14 +24,37 @@ pub enum Standing {
     },
 }
 
+/// What a checked header commits to: all a challenge answer is checked against. Kept
+/// instead of the whole header, since every miner keeps this for every peer's every block.
+pub struct Commitments {
+    pub file_count: u32,
+    pub files_root: Hash,
+    pub chunk_count: u32,
+    pub chunks_root: Hash,
+}
+
+impl From<&BlockHeader> for Commitments {
+    fn from(header: &BlockHeader) -> Commitments {
+        Commitments {
+            file_count: header.file_count,
+            files_root: header.files_root,
+            chunk_count: header.chunk_count,
+            chunks_root: header.chunks_root,
+        }
+    }
+}
+
 pub struct Peer {
     pub branch: BranchId,
-    /// The peer's headers checked so far, and the tip they lead to.
-    pub headers: Vec<BlockHeader>,
+    /// What the peer's headers checked so far commit to, by height, and the tip they
+    /// lead to.
+    pub headers: Vec<Commitments>,
     pub tip: BranchTip,
     pub standing: Standing,
     /// Already asked for a chunk in this gathering round.
     pub asked: bool,
+    /// Had no chunk for us; not asked again before this (when it may have a new block).
+    pub dry_until: Time,
 }
 
 impl Peer {
@@ -70,6 +93,7 @@ impl PeerBook {
             tip: BranchTip::new(),
             standing: Standing::Unknown,
             asked: false,
+            dry_until: Time::ZERO,
         };
         self.peers.insert(actor, peer);
         known.is_some()

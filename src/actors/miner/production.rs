@@ -70,24 +70,16 @@ impl Miner {
 
     /// Starts validating peers that need it, up to the parallelism limit.
     fn start_validations(&mut self, ctx: &mut Context<Msg>) {
-        let validating = self
-            .peers
-            .iter()
-            .filter(|(_, p)| matches!(p.standing, Standing::Validating { .. }))
-            .count();
-        if validating >= self.config.parallel {
-            return;
+        let (mut validating, mut due) = (0, Vec::new());
+        for (id, peer) in self.peers.iter() {
+            match peer.standing {
+                Standing::Validating { .. } => validating += 1,
+                _ if peer.needs_validation(ctx.now) => due.push(id),
+                _ => {}
+            }
         }
-        let due: Vec<ActorId> = self
-            .peers
-            .iter()
-            .filter(|(_, peer)| peer.needs_validation(ctx.now))
-            .map(|(id, _)| id)
-            .collect();
-        for peer in due
-            .into_iter()
-            .take(self.config.parallel.saturating_sub(validating))
-        {
+        let room = self.config.parallel.saturating_sub(validating);
+        for peer in due.into_iter().take(room) {
             self.validate(peer, ctx);
         }
     }
@@ -95,15 +87,19 @@ impl Miner {
     /// Asks random trusted peers, not yet asked this round, for chunks; returns how many
     /// chunk requests are in flight.
     fn ask_for_chunks(&mut self, ctx: &mut Context<Msg>) -> usize {
-        let mut in_flight = self.requests.count(|r| r.purpose == Purpose::Chunk);
+        // A peer is asked for at most one chunk at a time, so peers and requests match.
+        let busy = self.requests.peers(|r| r.purpose == Purpose::Chunk);
+        let mut in_flight = busy.len();
         if in_flight >= self.config.parallel {
             return in_flight;
         }
-        let busy = self.requests.peers(|r| r.purpose == Purpose::Chunk);
         let mut candidates: Vec<ActorId> = self
             .peers
             .iter()
-            .filter(|(id, peer)| peer.is_trusted(ctx.now) && !peer.asked && !busy.contains(id))
+            .filter(|(id, peer)| {
+                let dry = ctx.now < peer.dry_until;
+                peer.is_trusted(ctx.now) && !peer.asked && !dry && !busy.contains(id)
+            })
             .map(|(id, _)| id)
             .collect();
         let branch = self.branch();
@@ -136,7 +132,14 @@ impl Miner {
                 self.backoff = self.config.backoff;
                 return;
             }
-            Err(Refusal::NoChunk) => return,
+            Err(Refusal::NoChunk) => {
+                // It has nothing for us until it makes another block: don't ask before then.
+                let until = ctx.now + self.config.block_interval;
+                if let Some(peer) = self.peers.get_mut(from) {
+                    peer.dry_until = until;
+                }
+                return;
+            }
         };
         let Some(peer) = self.peers.get(from) else {
             return;

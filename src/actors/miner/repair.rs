@@ -16,11 +16,11 @@ impl Miner {
     /// Repair timer: audit every holder that has no audit open, then re-arm.
     pub(super) fn audit_holders(&mut self, ctx: &mut Context<Msg>) {
         self.audit_round += 1;
+        let open = self
+            .requests
+            .peers(|r| matches!(r.purpose, Purpose::Audit { .. }));
         for (holder, chunk, at) in self.own.audits(self.audit_round) {
-            let open = self
-                .requests
-                .count(|r| r.peer == holder && matches!(r.purpose, Purpose::Audit { .. }));
-            if open > 0 {
+            if open.contains(&holder) {
                 continue;
             }
             self.stats.audits += 1;

@@ -73,11 +73,6 @@ impl Requests {
         self.open.get_mut(&id)
     }
 
-    /// Open requests to `peer` for `purpose`-like work.
-    pub fn count(&self, test: impl Fn(&Request) -> bool) -> usize {
-        self.open.values().filter(|request| test(request)).count()
-    }
-
     /// The peers with an open request that passes `test`.
     pub fn peers(&self, test: impl Fn(&Request) -> bool) -> BTreeSet<ActorId> {
         self.open

@@ -5,7 +5,7 @@
 //! and checks each answer against the header's Merkle root. A peer that passes is trusted
 //! for a while; one that fails any check is blacklisted for good.
 
-use super::peers::Standing;
+use super::peers::{Commitments, Standing};
 use super::requests::Purpose;
 use super::Miner;
 use crate::actors::message::{ChunkAnswer, FileAnswer, Msg};
@@ -49,23 +49,20 @@ impl Miner {
         if peer.tip.branch() != Some(peer.branch) {
             return self.blacklist(from, "headers are not of the branch it announced", ctx);
         }
-        peer.headers.extend(headers);
+        peer.headers.extend(headers.iter().map(Commitments::from));
         self.send_challenges(from, ctx);
     }
 
     fn send_challenges(&mut self, from: ActorId, ctx: &mut Context<Msg>) {
         let peer = self.peers.get(from).expect("peer is known");
-        let with_files: Vec<(u64, u32)> = peer
-            .headers
-            .iter()
-            .filter(|h| h.file_count > 0)
-            .map(|h| (h.height, h.file_count))
+        let heights = || (0u64..).zip(&peer.headers);
+        let with_files: Vec<(u64, u32)> = heights()
+            .filter(|(_, h)| h.file_count > 0)
+            .map(|(height, h)| (height, h.file_count))
             .collect();
-        let with_chunks: Vec<(u64, u32)> = peer
-            .headers
-            .iter()
-            .filter(|h| h.chunk_count > 0)
-            .map(|h| (h.height, h.chunk_count))
+        let with_chunks: Vec<(u64, u32)> = heights()
+            .filter(|(_, h)| h.chunk_count > 0)
+            .map(|(height, h)| (height, h.chunk_count))
             .collect();
         let mut challenges = Vec::new();
         for _ in 0..self.config.challenges.min(with_files.len() as u32 * 4) {
