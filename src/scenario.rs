@@ -168,7 +168,7 @@ pub struct Join {
 #[serde(default, deny_unknown_fields)]
 pub struct NetworkSettings {
     pub latency: Latency,
-    /// Bytes per second each message is sent at; 0 means unlimited.
+    /// Bytes per second of each actor's outgoing link; 0 means unlimited.
     pub bandwidth: u64,
     /// Probability that a message is lost.
     pub loss: f64,

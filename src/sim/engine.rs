@@ -6,7 +6,7 @@
 //! they push commands (send, set a timer) into their [`Context`], and the loop turns those
 //! into events after the handler returns. The loop knows nothing of blocks or chunks.
 
-use super::network::NetworkModel;
+use super::network::{NetworkModel, Uplinks};
 use super::random::{stream, Rng};
 use super::time::Time;
 use crate::protocol::Hash;
@@ -268,6 +268,7 @@ pub struct Engine<A: Actor> {
     rngs: Vec<Rng>,
     network: NetworkModel,
     network_rng: Rng,
+    uplinks: Uplinks,
     queue: BinaryHeap<Scheduled>,
     slots: Slots<A::Msg>,
     now: Time,
@@ -310,6 +311,7 @@ impl<A: Actor> Engine<A> {
             rngs,
             network,
             network_rng: stream(seed, "network", 0),
+            uplinks: Uplinks::default(),
             queue: BinaryHeap::new(),
             slots: Slots {
                 events: Vec::new(),
@@ -534,50 +536,38 @@ impl<A: Actor> Engine<A> {
         self.out = out;
     }
 
+    /// Puts `msg` on `from`'s link, behind what it sent before, and schedules the copies
+    /// that arrive.
     fn send(&mut self, from: ActorId, to: ActorId, msg: A::Msg) {
         let size = msg.wire_size();
         self.stats.messages_sent += 1;
         self.stats.bytes_sent += size as u64;
-        if self.network.cut(from, to, self.now) {
+        let now = self.now;
+        let left = self.uplinks.send(from, now, self.network.transfer(size));
+        if self.network.cut(from, to, now) {
             self.stats.messages_cut += 1;
             return;
         }
-        let now = self.now;
-        match self
-            .network
-            .deliveries(from, to, size, &mut self.network_rng)
-            .as_slice()
-        {
-            [] => self.stats.messages_lost += 1,
-            [delay] => self.schedule(
-                now + *delay,
+        let delays = self.network.deliveries(from, to, &mut self.network_rng);
+        if delays.is_empty() {
+            self.stats.messages_lost += 1;
+        }
+        let copies = delays.len();
+        let mut msg = Some(msg);
+        for (copy, delay) in delays.into_iter().enumerate() {
+            let msg = match copy + 1 == copies {
+                true => msg.take().expect("the last copy takes the message"),
+                false => msg.clone().expect("copies come before the last"),
+            };
+            self.schedule(
+                left + delay,
                 to,
                 Event::Deliver {
                     from,
                     msg,
                     sent: now,
                 },
-            ),
-            [first, copies @ ..] => {
-                for delay in copies {
-                    let copy = msg.clone();
-                    let event = Event::Deliver {
-                        from,
-                        msg: copy,
-                        sent: now,
-                    };
-                    self.schedule(now + *delay, to, event);
-                }
-                self.schedule(
-                    now + *first,
-                    to,
-                    Event::Deliver {
-                        from,
-                        msg,
-                        sent: now,
-                    },
-                );
-            }
+            );
         }
     }
 

@@ -1,7 +1,9 @@
 //! The network model: how long a message takes, and whether it arrives.
 //!
-//! A message's delay is a latency draw (plus optional jitter), plus the fixed latency between
-//! the regions of its ends when the network has regions, plus its size over the bandwidth; it is lost or duplicated with fixed probabilities, and dropped while a
+//! A message first waits for its sender's link: each actor pushes its messages out one after
+//! another at the bandwidth, so a burst of large messages queues ([`Uplinks`]). Then it
+//! travels for a latency draw (plus optional jitter), plus the fixed latency between the
+//! regions of its ends when the network has regions; it is lost or duplicated with fixed probabilities, and dropped while a
 //! partition separates its ends. The model is a pure function of its settings and the
 //! network's random stream, and knows nothing of what the messages carry.
 
@@ -55,7 +57,7 @@ pub struct Partition {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkModel {
     pub latency: Latency,
-    /// Bytes per second each message is sent at; 0 means unlimited.
+    /// Bytes per second of each actor's outgoing link; 0 means unlimited.
     pub bandwidth: u64,
     /// Probability that a message is lost.
     pub loss: f64,
@@ -103,8 +105,17 @@ impl NetworkModel {
         })
     }
 
-    /// The delay of a message of `size` bytes from `from` to `to`, or `None` if it is lost.
-    pub fn delay(&self, from: ActorId, to: ActorId, size: usize, rng: &mut Rng) -> Option<Time> {
+    /// How long pushing `size` bytes onto a link takes.
+    pub fn transfer(&self, size: usize) -> Time {
+        match self.bandwidth {
+            0 => Time::ZERO,
+            rate => Time((size as u64).saturating_mul(1_000_000) / rate),
+        }
+    }
+
+    /// The travel time of a message from `from` to `to` once it has left its sender's link,
+    /// or `None` if it is lost.
+    pub fn delay(&self, from: ActorId, to: ActorId, rng: &mut Rng) -> Option<Time> {
         if self.loss > 0.0 && rng.gen_bool(self.loss.min(1.0)) {
             return None;
         }
@@ -115,24 +126,39 @@ impl NetworkModel {
         if self.jitter_ms > 0.0 {
             ms += rng.gen_range(0.0..self.jitter_ms);
         }
-        let transfer = match self.bandwidth {
-            0 => Time::ZERO,
-            rate => Time((size as u64).saturating_mul(1_000_000) / rate),
-        };
-        Some(Time::from_secs_f64(ms / 1e3) + transfer)
+        Some(Time::from_secs_f64(ms / 1e3))
     }
 
-    /// Delays of the copies of one message that arrive: none if it is lost, two if it is
-    /// duplicated (partitions are checked apart, with [`NetworkModel::cut`]).
-    pub fn deliveries(&self, from: ActorId, to: ActorId, size: usize, rng: &mut Rng) -> Vec<Time> {
+    /// Travel times of the copies of one message that arrive: none if it is lost, two if it
+    /// is duplicated (partitions are checked apart, with [`NetworkModel::cut`]).
+    pub fn deliveries(&self, from: ActorId, to: ActorId, rng: &mut Rng) -> Vec<Time> {
         let copies = if self.duplicate > 0.0 && rng.gen_bool(self.duplicate.min(1.0)) {
             2
         } else {
             1
         };
         (0..copies)
-            .filter_map(|_| self.delay(from, to, size, rng))
+            .filter_map(|_| self.delay(from, to, rng))
             .collect()
+    }
+}
+
+/// When each actor's outgoing link is next free.
+#[derive(Clone, Debug, Default)]
+pub struct Uplinks {
+    free_at: Vec<Time>,
+}
+
+impl Uplinks {
+    /// Queues a message that takes `transfer` to push out on `from`'s link at `now`, behind
+    /// those sent before it; returns when it has left.
+    pub fn send(&mut self, from: ActorId, now: Time, transfer: Time) -> Time {
+        if self.free_at.len() <= from {
+            self.free_at.resize(from + 1, Time::ZERO);
+        }
+        let left = now.max(self.free_at[from]) + transfer;
+        self.free_at[from] = left;
+        left
     }
 }
 
@@ -142,14 +168,18 @@ mod tests {
     use crate::sim::random::stream;
 
     #[test]
-    fn bandwidth_adds_size_over_rate() {
+    fn messages_queue_on_their_senders_link() {
         let model = NetworkModel {
-            latency: Latency::Constant { ms: 10.0 },
             bandwidth: 1_000_000,
             ..NetworkModel::default()
         };
-        let mut rng = stream(1, "network", 0);
-        assert_eq!(model.delay(0, 1, 500_000, &mut rng), Some(Time(510_000)));
+        let half_second = model.transfer(500_000);
+        assert_eq!(half_second, Time(500_000));
+        let mut links = Uplinks::default();
+        assert_eq!(links.send(3, Time(0), half_second), Time(500_000));
+        assert_eq!(links.send(3, Time(100_000), half_second), Time(1_000_000));
+        assert_eq!(links.send(4, Time(100_000), half_second), Time(600_000));
+        assert_eq!(links.send(3, Time(2_000_000), half_second), Time(2_500_000));
     }
 
     #[test]
@@ -163,7 +193,7 @@ mod tests {
             ..NetworkModel::default()
         };
         let mut rng = stream(1, "network", 0);
-        let mut delay = |from, to| model.delay(from, to, 8, &mut rng).unwrap();
+        let mut delay = |from, to| model.delay(from, to, &mut rng).unwrap();
         assert_eq!(delay(0, 1), Time(110_000));
         assert_eq!(delay(1, 0), Time(210_000));
         assert_eq!(delay(1, 2), Time(12_000));
@@ -182,7 +212,7 @@ mod tests {
         };
         let mut rng = stream(1, "network", 0);
         let lost = (0..10_000)
-            .filter(|_| model.delay(0, 1, 10, &mut rng).is_none())
+            .filter(|_| model.delay(0, 1, &mut rng).is_none())
             .count();
         assert!((2_200..2_800).contains(&lost), "{lost}");
     }
@@ -239,7 +269,7 @@ mod fault_tests {
         };
         let mut rng = stream(1, "network", 0);
         let twice = (0..10_000)
-            .filter(|_| model.deliveries(0, 1, 8, &mut rng).len() == 2)
+            .filter(|_| model.deliveries(0, 1, &mut rng).len() == 2)
             .count();
         assert!((2_700..3_300).contains(&twice), "{twice}");
     }
@@ -252,7 +282,7 @@ mod fault_tests {
         };
         let mut rng = stream(1, "network", 0);
         let delays: Vec<Time> = (0..100)
-            .map(|_| model.delay(0, 1, 8, &mut rng).unwrap())
+            .map(|_| model.delay(0, 1, &mut rng).unwrap())
             .collect();
         assert!(delays.windows(2).any(|pair| pair[1] < pair[0]));
         assert!(delays

@@ -192,3 +192,50 @@ fn a_region_matrix_adds_latency_between_regions() {
     );
     assert_eq!(far.summary.failed(), 0);
 }
+
+/// With a bandwidth, each actor pushes its messages out one after another: under a constant
+/// latency a sender's messages arrive in the order it sent them, each at least its own
+/// transfer time after the one before.
+#[test]
+fn messages_queue_on_the_senders_link() {
+    use medilanac::actors::Msg;
+    use medilanac::sim::{EventKind, EventRecord, Time};
+    use medilanac::simulation::{run_with, Hooks};
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+    let rate = 20_000u64;
+    let network = scenario(|s| s.network.bandwidth = rate);
+    // Per sender: (arrival, sent, size) of every delivery, in arrival order.
+    type Arrivals = BTreeMap<usize, Vec<(Time, Time, u64)>>;
+    let arrivals: Rc<RefCell<Arrivals>> = Rc::default();
+    let seen = arrivals.clone();
+    let observer = move |event: &EventRecord, _: Option<&Msg>| {
+        if let EventKind::Deliver {
+            from, sent, size, ..
+        } = event.kind
+        {
+            let entry = (event.time, sent, size as u64);
+            seen.borrow_mut().entry(from).or_default().push(entry);
+        }
+    };
+    let hooks = Hooks {
+        observer: Some(Box::new(observer)),
+        ..Hooks::default()
+    };
+    run_with(&network, 1, hooks);
+    let mut queued = 0;
+    for (sender, list) in arrivals.borrow().iter() {
+        for pair in list.windows(2) {
+            let ((at_a, sent_a, _), (at_b, sent_b, size_b)) = (pair[0], pair[1]);
+            assert!(sent_a <= sent_b, "sender {sender}: overtaken");
+            let transfer = Time(size_b * 1_000_000 / rate);
+            assert!(
+                at_b.0 >= at_a.0 + transfer.0,
+                "sender {sender}: no queueing"
+            );
+            queued += (sent_b.0 < at_a.0) as usize;
+        }
+    }
+    assert!(queued > 0, "no message ever waited for the one before it");
+}
