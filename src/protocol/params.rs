@@ -59,6 +59,8 @@ pub struct Params {
     pub foreign: ForeignRule,
     pub chunk_auth: ChunkAuth,
     pub placement: Placement,
+    /// Whether miners record in later blocks where their chunks went (DESIGN rule 14).
+    pub placement_notes: bool,
 }
 
 /// What rule 8 asks of one block.
@@ -105,6 +107,7 @@ impl Default for Params {
             foreign: ForeignRule::Size { threshold: 0 },
             chunk_auth: ChunkAuth::Commitment,
             placement: Placement::Distinct,
+            placement_notes: false,
         }
     }
 }

@@ -239,3 +239,55 @@ fn messages_queue_on_the_senders_link() {
     }
     assert!(queued > 0, "no message ever waited for the one before it");
 }
+
+/// With `placement_notes`, each miner records in its later blocks where its chunks went
+/// (DESIGN rule 14): every note names a block, and a position in it, that really holds that
+/// chunk, and comes in a later block than the one whose chunk it places.
+#[test]
+fn placement_notes_in_later_blocks_say_truly_where_chunks_are() {
+    use medilanac::protocol::{notes_of, ChunkId};
+    use std::collections::BTreeSet;
+    let noted = scenario(|s| s.protocol.placement_notes = true);
+    let outcome = run(&noted, 3, None);
+    assert_eq!(outcome.violation, None);
+    assert_eq!(outcome.summary.failed(), 0);
+    let branch_of = |branch| {
+        outcome
+            .miners
+            .iter()
+            .find(|m| m.blocks[0].header.branch == branch)
+    };
+    let mut seen = BTreeSet::new();
+    for miner in &outcome.miners {
+        let own = miner.blocks[0].header.branch;
+        for block in &miner.blocks {
+            for note in notes_of(block).expect("notes decode") {
+                assert!(
+                    note.height < block.header.height,
+                    "a note about a later block"
+                );
+                let holder = branch_of(note.holder).expect("the holder is a miner");
+                let held = &holder.blocks[note.holder_height as usize].foreign;
+                let want = ChunkId {
+                    source: own,
+                    height: note.height,
+                    index: note.index,
+                };
+                assert_eq!(held[note.position as usize].id(), want);
+                assert!(seen.insert((want, note.holder)), "noted twice: {want:?}");
+            }
+        }
+    }
+    assert!(
+        seen.len() > outcome.summary.chunks_placed as usize / 2,
+        "few notes"
+    );
+    // Without the setting no block carries a record signed by its own miner.
+    let plain = run(&scenario(|_| {}), 3, None);
+    let notes: usize = plain
+        .miners
+        .iter()
+        .flat_map(|m| m.blocks.iter().map(|b| notes_of(b).unwrap().len()))
+        .sum();
+    assert_eq!(notes, 0);
+}

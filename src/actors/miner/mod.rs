@@ -16,7 +16,7 @@ mod validation;
 
 use super::message::Msg;
 use super::World;
-use crate::protocol::{Block, BranchId, KeyPair, PublicKey, Record};
+use crate::protocol::{Block, BranchId, KeyPair, PlacementNote, PublicKey, Record};
 use crate::sim::{ActorId, Context, Time};
 use chain::Chain;
 use own_chunks::OwnChunks;
@@ -103,6 +103,8 @@ pub struct Miner {
     pending: Vec<Record>,
     /// (patient, sequence) of every record taken, so a resent one is not stored twice.
     kept: BTreeSet<(PublicKey, u64)>,
+    /// Placements confirmed since the last block, for its notes (with `placement_notes`).
+    notes: Vec<PlacementNote>,
     draft: Option<Draft>,
     own: OwnChunks,
     peers: PeerBook,
@@ -136,6 +138,7 @@ impl Miner {
             chain: Chain::default(),
             pending: Vec::new(),
             kept: BTreeSet::new(),
+            notes: Vec::new(),
             draft: None,
             own: OwnChunks::default(),
             peers: PeerBook::default(),
@@ -230,6 +233,7 @@ impl Miner {
             self.peers = PeerBook::default();
             self.pending.clear();
             self.kept.clear();
+            self.notes.clear();
         }
         let number = self.number;
         ctx.log(crate::sim::Level::Info, || {
@@ -321,7 +325,16 @@ impl Miner {
                     height,
                     position,
                 };
-                self.own.placed(chunk, holder, at)
+                let news = self.own.placed(chunk, holder, at);
+                if news && world.params.placement_notes {
+                    self.notes.push(PlacementNote {
+                        height: chunk.height,
+                        index: chunk.index,
+                        holder,
+                        holder_height: height,
+                        position,
+                    });
+                }
             }
             Msg::Decline { chunk } => {
                 if let Some(peer) = self.peers.get(from) {

@@ -103,11 +103,16 @@ impl OwnChunks {
         Some(slot.chunk.clone())
     }
 
-    /// Records that `holder` embedded the chunk where `at` says.
-    pub fn placed(&mut self, id: ChunkId, holder: BranchId, at: Where) {
-        if let Some(slot) = self.slot(id) {
-            slot.state = State::Placed { holder, at };
-        }
+    /// Records that `holder` embedded the chunk where `at` says; returns whether that is
+    /// news (not a repeated notice).
+    pub fn placed(&mut self, id: ChunkId, holder: BranchId, at: Where) -> bool {
+        let Some(slot) = self.slot(id) else {
+            return false;
+        };
+        let placed = State::Placed { holder, at };
+        let news = slot.state != placed;
+        slot.state = placed;
+        news
     }
 
     /// Every actor holding some of these chunks, with one chunk of each to audit: the

@@ -10,7 +10,10 @@ use super::{Behaviour, Draft, Miner, BLOCK_TIMER, RETRY_TIMER};
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::World;
 use crate::protocol::block::body_size;
-use crate::protocol::{make_chunks, Block, BlockHeader, Chunk, ChunkAuth, Placement, Record};
+use crate::protocol::{
+    make_chunks, notes_record, notes_record_len, Block, BlockHeader, Chunk, ChunkAuth, Placement,
+    Record,
+};
 use crate::sim::{ActorId, Context, Level};
 use rand::Rng;
 
@@ -22,7 +25,13 @@ impl Miner {
         }
         let links = (self.chain.tip().links().len() + 1).min(world.params.links as usize);
         let header = BlockHeader::len_with_links(links) as u64;
-        let mut size = header + body_size(&[]);
+        let notes = world.params.placement_notes && !self.notes.is_empty();
+        let notes_len = if notes {
+            notes_record_len(self.notes.len())
+        } else {
+            0
+        };
+        let mut size = header + body_size(&[]) + notes_len;
         let mut taken = 0;
         for record in self.pending.iter().take(self.config.records_per_block) {
             if size + record.encoded_len() as u64 > world.params.max_primary {
@@ -35,7 +44,14 @@ impl Miner {
             ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
             return;
         }
-        let records: Vec<Record> = self.pending.drain(..taken).collect();
+        let mut records = Vec::with_capacity(taken + 1);
+        if notes {
+            let height = self.chain.tip().next_height();
+            records.push(notes_record(&self.keys, height, &self.notes));
+            self.notes.clear();
+            world.signatures += 1;
+        }
+        records.extend(self.pending.drain(..taken));
         self.draft = Some(Draft {
             records,
             foreign: Vec::new(),
