@@ -51,13 +51,8 @@ impl Patient {
     }
 
     /// The first record goes out half an interval in, so it is waiting when blocks start.
-    /// After a crash the records not yet acknowledged are sent again.
     pub fn start(&mut self, ctx: &mut Context<Msg>, _: &mut World) {
         ctx.set_timer(Time(self.interval.0 / 2), NEXT_RECORD);
-        let waiting: Vec<u64> = self.unacknowledged.keys().copied().collect();
-        for sequence in waiting {
-            self.send(sequence, ctx);
-        }
     }
 
     pub fn receive(&mut self, from: ActorId, msg: Msg) {

@@ -86,9 +86,11 @@ pub struct MinerStats {
     pub chunks_freed: u64,
 }
 
-/// A block being assembled: its records are fixed, its foreign chunks are being gathered.
+/// A block being assembled: its records and placement notes are fixed, its foreign chunks
+/// are being gathered.
 struct Draft {
     records: Vec<Record>,
+    notes: Vec<PlacementNote>,
     foreign: Vec<crate::protocol::Chunk>,
 }
 
@@ -222,6 +224,7 @@ impl Miner {
         self.retry_armed = false;
         if let Some(draft) = self.draft.take() {
             self.pending.splice(0..0, draft.records);
+            self.notes.splice(0..0, draft.notes);
         }
         if wiped {
             self.incarnation += 1;

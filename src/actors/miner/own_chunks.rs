@@ -70,9 +70,10 @@ impl OwnChunks {
         self.blocks.push(slots);
     }
 
-    /// Hands `to` a chunk it may take, marking it offered (offers older than `expiry` lapse): one of the block with the fewest
-    /// chunks placed or on offer, the oldest such block first, so that the blocks most at
-    /// risk (new ones, or old ones that lost holders) are served before the others.
+    /// Hands `to` a chunk it may take and marks it offered. The chunk comes from the block
+    /// with the fewest chunks placed or on offer, the oldest such block first, so that the
+    /// blocks most at risk (new ones, or old ones that lost holders) are served first.
+    /// Offers older than `expiry` lapse and are free again, for `to` too.
     pub fn offer(
         &mut self,
         to: BranchId,

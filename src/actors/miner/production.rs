@@ -44,16 +44,13 @@ impl Miner {
             ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
             return;
         }
-        let mut records = Vec::with_capacity(taken + 1);
-        if notes {
-            let height = self.chain.tip().next_height();
-            records.push(notes_record(&self.keys, height, &self.notes));
-            self.notes.clear();
-            world.signatures += 1;
-        }
-        records.extend(self.pending.drain(..taken));
+        let notes = match notes {
+            true => std::mem::take(&mut self.notes),
+            false => Vec::new(),
+        };
         self.draft = Some(Draft {
-            records,
+            records: self.pending.drain(..taken).collect(),
+            notes,
             foreign: Vec::new(),
         });
         self.gather(ctx, world);
@@ -198,8 +195,14 @@ impl Miner {
     }
 
     fn finish_block(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        let draft = self.draft.take().expect("a draft is being finished");
+        let mut draft = self.draft.take().expect("a draft is being finished");
         let found = draft.foreign.len();
+        if !draft.notes.is_empty() {
+            let height = self.chain.tip().next_height();
+            let record = notes_record(&self.keys, height, &draft.notes);
+            draft.records.insert(0, record);
+            world.signatures += 1;
+        }
         let placed: Vec<(ActorId, crate::protocol::ChunkId, u32)> = draft
             .foreign
             .iter()
