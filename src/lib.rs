@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod chaos;
+pub mod csv_input;
 pub mod experiments;
 pub mod export;
 pub mod invariants;

@@ -63,20 +63,12 @@ impl SweepRow {
     }
 }
 
-/// Opens a CSV and reads its header.
+/// Opens a sweep's CSV and reads its header.
 fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), ReplayError> {
-    let fail = |e: csv::Error| ReplayError::Csv {
+    crate::csv_input::open(path).map_err(|e| ReplayError::Csv {
         path: path.display().to_string(),
         reason: e.to_string(),
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(fail)?;
-    let columns = reader
-        .headers()
-        .map_err(fail)?
-        .iter()
-        .map(String::from)
-        .collect();
-    Ok((reader, columns))
+    })
 }
 
 /// Reads data row `row` (0-based, after the header) of the sweep CSV at `path`.

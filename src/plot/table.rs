@@ -11,13 +11,7 @@ pub struct Table {
 impl Table {
     pub fn read(path: &Path) -> Result<Table, PlotError> {
         let fail = |e: csv::Error| PlotError::Input(format!("{}: {e}", path.display()));
-        let mut reader = csv::Reader::from_path(path).map_err(fail)?;
-        let columns = reader
-            .headers()
-            .map_err(fail)?
-            .iter()
-            .map(String::from)
-            .collect();
+        let (mut reader, columns) = crate::csv_input::open(path).map_err(fail)?;
         let rows = reader
             .records()
             .collect::<Result<Vec<_>, _>>()

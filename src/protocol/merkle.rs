@@ -99,6 +99,12 @@ impl MerkleTree {
 }
 
 impl MerkleProof {
+    /// Whether this proves `leaf` is leaf `index` of the `leaf_count` under `root`: the
+    /// check a challenge answer must pass against the header that commits to `root`.
+    pub fn proves(&self, root: &Hash, index: u32, leaf_count: u32, leaf: &Hash) -> bool {
+        self.index == index && self.leaf_count == leaf_count && self.verify(root, leaf)
+    }
+
     /// Whether `leaf` (already leaf-hashed) sits at `self.index` under `root`.
     pub fn verify(&self, root: &Hash, leaf: &Hash) -> bool {
         if self.index >= self.leaf_count {

@@ -132,9 +132,7 @@ impl Miner {
         };
         let valid = answer.is_some_and(|answer| {
             let (record, proof) = &*answer;
-            proof.index == index
-                && proof.leaf_count == header.file_count
-                && proof.verify(&header.files_root, &record.leaf())
+            proof.proves(&header.files_root, index, header.file_count, &record.leaf())
                 && record.verify(&mut world.verifier)
         });
         self.challenge_answered(
@@ -162,10 +160,12 @@ impl Miner {
         };
         let valid = answer.is_some_and(|answer| {
             let (chunk, proof) = &*answer;
-            proof.index == index
-                && proof.leaf_count == header.chunk_count
-                && proof.verify(&header.chunks_root, &chunk.leaf())
-                && chunk.header.source != peer.branch
+            proof.proves(
+                &header.chunks_root,
+                index,
+                header.chunk_count,
+                &chunk.leaf(),
+            ) && chunk.header.source != peer.branch
                 && chunk.verify(&world.params, &mut world.verifier).is_ok()
         });
         self.challenge_answered(
