@@ -2,7 +2,6 @@
 
 use crate::protocol::{BlockHeader, BranchId, BranchTip, Hash};
 use crate::sim::{ActorId, Time};
-use std::collections::BTreeMap;
 
 /// Where a peer stands with this miner (DESIGN rule 11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,10 +71,11 @@ impl Peer {
     }
 }
 
-/// Peers by actor id.
+/// Peers by actor id: a slot per id, so lookups on the hot path cost an index, and
+/// iteration runs in id order as a sorted map's would.
 #[derive(Default)]
 pub struct PeerBook {
-    peers: BTreeMap<ActorId, Peer>,
+    peers: Vec<Option<Peer>>,
 }
 
 impl PeerBook {
@@ -83,7 +83,7 @@ impl PeerBook {
     /// now claims another branch (it came back wiped) is known afresh; returns whether an
     /// entry was replaced, so the caller can forget what it asked of the old branch.
     pub fn learn(&mut self, actor: ActorId, branch: BranchId) -> bool {
-        let known = self.peers.get(&actor).map(|peer| peer.branch);
+        let known = self.get(actor).map(|peer| peer.branch);
         if known == Some(branch) {
             return false;
         }
@@ -95,30 +95,35 @@ impl PeerBook {
             asked: false,
             dry_until: Time::ZERO,
         };
-        self.peers.insert(actor, peer);
+        if self.peers.len() <= actor {
+            self.peers.resize_with(actor + 1, || None);
+        }
+        self.peers[actor] = Some(peer);
         known.is_some()
     }
 
     pub fn get(&self, actor: ActorId) -> Option<&Peer> {
-        self.peers.get(&actor)
+        self.peers.get(actor)?.as_ref()
     }
 
     pub fn get_mut(&mut self, actor: ActorId) -> Option<&mut Peer> {
-        self.peers.get_mut(&actor)
+        self.peers.get_mut(actor)?.as_mut()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (ActorId, &Peer)> {
-        self.peers.iter().map(|(&id, peer)| (id, peer))
+        let slots = self.peers.iter().enumerate();
+        slots.filter_map(|(id, peer)| Some((id, peer.as_ref()?)))
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (ActorId, &mut Peer)> {
-        self.peers.iter_mut().map(|(&id, peer)| (id, peer))
+        let slots = self.peers.iter_mut().enumerate();
+        slots.filter_map(|(id, peer)| Some((id, peer.as_mut()?)))
     }
 
     /// After a crash: validations that were under way are abandoned, and the gathering
     /// round starts afresh.
     pub fn interrupted(&mut self) {
-        for peer in self.peers.values_mut() {
+        for (_, peer) in self.iter_mut() {
             if let Standing::Validating { .. } = peer.standing {
                 peer.standing = Standing::Unknown;
             }
