@@ -4,7 +4,6 @@
 //! asking validated peers, and when none can help it waits with exponential backoff
 //! (rule 12: it never publishes a block that breaks the rule).
 
-use super::peers::Standing;
 use super::requests::Purpose;
 use super::{Behaviour, Draft, Miner, BLOCK_TIMER, RETRY_TIMER};
 use crate::actors::message::{Msg, Refusal};
@@ -81,18 +80,23 @@ impl Miner {
         }
     }
 
-    /// Starts validating peers that need it, up to the parallelism limit.
+    /// Starts validating peers that need it, up to the parallelism limit. A peer being
+    /// validated always has a validation request open, so the few open requests say how
+    /// many are under way without a look at every peer.
     fn start_validations(&mut self, ctx: &mut Context<Msg>) {
-        let (mut validating, mut due) = (0, Vec::new());
-        for (id, peer) in self.peers.iter() {
-            match peer.standing {
-                Standing::Validating { .. } => validating += 1,
-                _ if peer.needs_validation(ctx.now) => due.push(id),
-                _ => {}
-            }
-        }
+        let validating = self.requests.peers(|r| r.purpose.validates()).len();
         let room = self.config.parallel.saturating_sub(validating);
-        for peer in due.into_iter().take(room) {
+        if room == 0 {
+            return;
+        }
+        let due: Vec<ActorId> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.needs_validation(ctx.now))
+            .map(|(id, _)| id)
+            .take(room)
+            .collect();
+        for peer in due {
             self.validate(peer, ctx);
         }
     }

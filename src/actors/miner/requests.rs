@@ -23,6 +23,16 @@ pub enum Purpose {
     },
 }
 
+impl Purpose {
+    /// Whether the request is part of validating the peer (headers or a challenge).
+    pub fn validates(&self) -> bool {
+        matches!(
+            self,
+            Purpose::Headers | Purpose::File { .. } | Purpose::ForeignChunk { .. }
+        )
+    }
+}
+
 pub struct Request {
     pub peer: ActorId,
     pub purpose: Purpose,
