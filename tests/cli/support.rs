@@ -26,74 +26,14 @@ k = 2
 m = 4
 "#;
 
-/// A scenario file under construction: a base text with keys set or removed.
-#[derive(Clone)]
-pub struct ScenarioText {
-    table: toml::Table,
-}
+#[path = "../common/scenario_text.rs"]
+mod scenario_text;
+pub use scenario_text::ScenarioText;
 
 impl ScenarioText {
     /// The [`SMALL`] scenario.
     pub fn small() -> ScenarioText {
         ScenarioText::from_text(SMALL)
-    }
-
-    pub fn from_text(text: &str) -> ScenarioText {
-        ScenarioText {
-            table: text.parse().expect("base scenario is TOML"),
-        }
-    }
-
-    /// Sets `key` (dotted: `"protocol.k"`, `"network.latency.ms"`) to `literal`, a TOML
-    /// value as it would be written in the file (`"5"`, `"-1.0"`, `"\"ten\""`, an inline
-    /// table). Missing tables on the way are created.
-    pub fn set(mut self, key: &str, literal: &str) -> ScenarioText {
-        let parsed: toml::Table = format!("value = {literal}")
-            .parse()
-            .unwrap_or_else(|e| panic!("{literal:?} is not a TOML value: {e}"));
-        let value = parsed["value"].clone();
-        let (table, last) = self.table_for(key);
-        table.insert(last.to_string(), value);
-        self
-    }
-
-    /// Removes `key` (dotted) from the file.
-    pub fn remove(mut self, key: &str) -> ScenarioText {
-        let (table, last) = self.table_for(key);
-        table.remove(last);
-        self
-    }
-
-    fn table_for<'a, 'k>(&'a mut self, key: &'k str) -> (&'a mut toml::Table, &'k str) {
-        let mut parts: Vec<&str> = key.split('.').collect();
-        let last = parts.pop().expect("key is not empty");
-        let mut table = &mut self.table;
-        for part in parts {
-            let entry = table
-                .entry(part.to_string())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            table = entry
-                .as_table_mut()
-                .unwrap_or_else(|| panic!("{part} in {key} is not a table"));
-        }
-        (table, last)
-    }
-
-    pub fn text(&self) -> String {
-        toml::to_string(&self.table).expect("scenario serialises")
-    }
-
-    /// Writes the file as `dir/name` and returns its path.
-    pub fn write(&self, dir: &Path, name: &str) -> PathBuf {
-        let path = dir.join(name);
-        std::fs::write(&path, self.text()).expect("write scenario");
-        path
-    }
-
-    /// The scenario as the library parses it (panics if it is rejected).
-    pub fn scenario(&self) -> Scenario {
-        Scenario::parse(&self.text())
-            .unwrap_or_else(|e| panic!("scenario rejected: {e}\n{}", self.text()))
     }
 }
 

@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 mod run;
 pub use run::{medilanac, medilanac_in, Run};
 
+#[path = "../common/csv_table.rs"]
+mod csv_table;
+pub use csv_table::Csv;
+
 /// A small, fast, healthy network.
 pub const SMALL: &str = r#"
 name = "small"
@@ -98,49 +102,6 @@ pub fn sweep(scenario: &Path, csv: &Path, extra: &[&str]) -> Run {
     let run = medilanac(&args);
     run.expect(0);
     run
-}
-
-/// A sweep's CSV: its header and data rows.
-pub struct Csv {
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Csv {
-    pub fn read(path: &Path) -> Csv {
-        let mut reader = csv::Reader::from_path(path).expect("read CSV");
-        let header = reader.headers().unwrap().iter().map(String::from).collect();
-        let rows = reader
-            .records()
-            .map(|r| r.unwrap().iter().map(String::from).collect())
-            .collect();
-        Csv { header, rows }
-    }
-
-    pub fn column(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|c| c == name)
-            .unwrap_or_else(|| panic!("no column {name}"))
-    }
-
-    pub fn get(&self, row: usize, name: &str) -> &str {
-        &self.rows[row][self.column(name)]
-    }
-
-    pub fn set(&mut self, row: usize, name: &str, value: &str) {
-        let column = self.column(name);
-        self.rows[row][column] = value.to_string();
-    }
-
-    pub fn write(&self, path: &Path) {
-        let mut writer = csv::Writer::from_path(path).expect("write CSV");
-        writer.write_record(&self.header).unwrap();
-        for row in &self.rows {
-            writer.write_record(row).unwrap();
-        }
-        writer.flush().unwrap();
-    }
 }
 
 /// `digest` with its last hex digit changed.
