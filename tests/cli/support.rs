@@ -13,22 +13,9 @@ use tempfile::TempDir;
 mod run;
 pub use run::{medilanac, Run};
 
-/// A small, fast, healthy network: 6 miners, 2 blocks after genesis, a 2-of-4 code (distinct
-/// placement needs more than m = 4 miners).
-pub const SMALL: &str = r#"
-name = "small"
-seed = 1
-miners = 6
-blocks = 2
-
-[protocol]
-k = 2
-m = 4
-"#;
-
 #[path = "../common/scenario_text.rs"]
 mod scenario_text;
-pub use scenario_text::ScenarioText;
+pub use scenario_text::{ScenarioText, SMALL};
 
 impl ScenarioText {
     /// The [`SMALL`] scenario.

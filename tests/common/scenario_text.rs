@@ -6,6 +6,19 @@
 use medilanac::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
+/// A small, fast, healthy network: 6 miners, 2 blocks after genesis, a 2-of-4 code (distinct
+/// placement needs more than m = 4 miners).
+pub const SMALL: &str = r#"
+name = "small"
+seed = 1
+miners = 6
+blocks = 2
+
+[protocol]
+k = 2
+m = 4
+"#;
+
 #[derive(Clone)]
 pub struct ScenarioText {
     table: toml::Table,

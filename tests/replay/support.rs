@@ -15,17 +15,9 @@ pub use run::{medilanac, medilanac_in, Run};
 mod csv_table;
 pub use csv_table::Csv;
 
-/// A small, fast, healthy network.
-pub const SMALL: &str = r#"
-name = "small"
-seed = 1
-miners = 6
-blocks = 2
-
-[protocol]
-k = 2
-m = 4
-"#;
+#[path = "../common/scenario_text.rs"]
+mod scenario_text;
+pub use scenario_text::SMALL;
 
 /// A tiny sweep: two grid points, two seeds each, one row per run.
 pub const TINY_SWEEP: &str = r#"
