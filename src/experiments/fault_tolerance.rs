@@ -7,7 +7,8 @@
 //! how many branches were gone when the first `prefix` blocks stopped rebuilding, beside two
 //! predictions: an exact count from the actual placement and the same order (any `k`
 //! distinct chunks decode), and the hypergeometric ideal of chunks on distinct random
-//! branches.
+//! branches. A subject whose first blocks do not rebuild even before any removal (their
+//! chunks were never all placed) counts 0 removals and says so in `rebuilt_at_start`.
 
 use super::theory::expected_removals;
 use crate::protocol::{decode_block, reconstruct, BranchId, Chunk, Codec, Hash, Params, Verifier};
@@ -27,6 +28,7 @@ pub const COLUMNS: &[&str] = &[
     "removed",
     "removed_exact",
     "removed_ideal",
+    "rebuilt_at_start",
 ];
 
 /// The verified chunks of a subject's first blocks, by height, then by holding miner.
@@ -82,6 +84,7 @@ pub fn rows(
                 removed.to_string(),
                 exact.to_string(),
                 format!("{ideal:.4}"),
+                rebuilt.to_string(),
             ]
         })
         .collect()

@@ -62,6 +62,7 @@ struct Row {
     removed: usize,
     exact: usize,
     ideal: f64,
+    rebuilt_at_start: bool,
     /// Per height of the prefix: each other miner holding chunks of it, with their indices.
     holders: Vec<BTreeMap<usize, BTreeSet<u16>>>,
 }
@@ -122,6 +123,7 @@ fn rows_of(
                 removed: number("removed"),
                 exact: number("removed_exact"),
                 ideal: row[at("removed_ideal")].parse().unwrap(),
+                rebuilt_at_start: row[at("rebuilt_at_start")].parse().unwrap(),
                 holders: holders(outcome, subject),
             }
         })
@@ -392,5 +394,21 @@ fn distinct_placement_comes_near_the_hypergeometric_ideal() {
             "k = {k}: mean removed {measured:.3} is more than {tolerance:.3} from the ideal \
              {expected:.3} ({values:?})"
         );
+    }
+}
+
+/// A subject's prefix rebuilds before any removal exactly when every prefix height has `k`
+/// distinct chunks on the other branches; a row that says it does not counts 0 removals.
+#[test]
+fn rows_say_whether_the_prefix_rebuilt_before_any_removal() {
+    for row in rows() {
+        let placed = row.holders.iter().all(|held| {
+            let indices: BTreeSet<u16> = held.values().flatten().copied().collect();
+            indices.len() as u64 >= row.k
+        });
+        assert_eq!(row.rebuilt_at_start, placed, "{row:?}");
+        if !row.rebuilt_at_start {
+            assert_eq!((row.removed, row.exact), (0, 0), "{row:?}");
+        }
     }
 }
