@@ -154,18 +154,19 @@ fn every_k_subset_of_a_blocks_chunks_rebuilds_the_same_block() {
                 }
                 blocks_checked += 1;
                 let chunks: Vec<&Chunk> = by_index.values().copied().collect();
-                for subset in subsets(m, k) {
-                    let picked = subset.iter().map(|&i| chunks[i]);
-                    let decoded = decode_block(
+                let decode = |subset: &[usize]| {
+                    decode_block(
                         &scenario.protocol,
                         &codec,
                         branch,
                         block.header.height,
                         &header_hash,
-                        picked,
+                        subset.iter().map(|&i| chunks[i]),
                         &mut Verifier::default(),
-                    );
-                    let (header, records) = decoded.unwrap_or_else(|e| {
+                    )
+                };
+                for subset in subsets(m, k) {
+                    let (header, records) = decode(&subset).unwrap_or_else(|e| {
                         panic!(
                             "miner {number}, height {}: chunks {subset:?} do not decode: {e}",
                             block.header.height
@@ -178,16 +179,7 @@ fn every_k_subset_of_a_blocks_chunks_rebuilds_the_same_block() {
                     );
                 }
                 for subset in subsets(m, k - 1) {
-                    let picked = subset.iter().map(|&i| chunks[i]);
-                    let decoded = decode_block(
-                        &scenario.protocol,
-                        &codec,
-                        branch,
-                        block.header.height,
-                        &header_hash,
-                        picked,
-                        &mut Verifier::default(),
-                    );
+                    let decoded = decode(&subset);
                     assert!(decoded.is_err(), "{} chunks of {k} decoded", k - 1);
                 }
             }
