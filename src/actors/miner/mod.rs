@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 const BLOCK_TIMER: u64 = 0;
 const RETRY_TIMER: u64 = 1;
 const REPAIR_TIMER: u64 = 2;
-const FIRST_REQUEST: u64 = 3;
+const TIMEOUT_TIMER: u64 = 3;
 
 /// How a miner behaves; everything but `Honest` is an adversary of DESIGN §2.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +111,8 @@ pub struct Miner {
     own: OwnChunks,
     peers: PeerBook,
     requests: Requests,
+    /// When the armed timeout timer fires, if one is armed.
+    timeouts_due: Option<Time>,
     backoff: Time,
     retry_armed: bool,
     /// Audit rounds so far; picks which chunk each holder is asked for.
@@ -144,7 +146,8 @@ impl Miner {
             draft: None,
             own: OwnChunks::default(),
             peers: PeerBook::default(),
-            requests: Requests::new(FIRST_REQUEST),
+            requests: Requests::default(),
+            timeouts_due: None,
             backoff,
             retry_armed: false,
             audit_round: 0,
@@ -219,6 +222,7 @@ impl Miner {
     /// starts over as a new branch under a new key.
     pub fn restart(&mut self, wiped: bool, ctx: &mut Context<Msg>, world: &mut World) {
         self.requests.forget_all();
+        self.timeouts_due = None;
         self.peers.interrupted();
         self.backoff = self.config.backoff;
         self.retry_armed = false;
@@ -387,7 +391,8 @@ impl Miner {
                 ctx.send(self.exchange, Msg::ListPeers);
                 self.gather(ctx, world);
             }
-            request => self.request_timed_out(request, ctx, world),
+            TIMEOUT_TIMER => self.check_timeouts(ctx, world),
+            _ => {}
         }
     }
 
@@ -410,7 +415,7 @@ impl Miner {
         ctx.send(from, Msg::Stored { sequence });
     }
 
-    /// Sends a new request and arms its timeout.
+    /// Sends a new request, with a timeout.
     fn request(
         &mut self,
         peer: ActorId,
@@ -418,9 +423,33 @@ impl Miner {
         make: impl FnOnce(u64) -> Msg,
         ctx: &mut Context<Msg>,
     ) {
-        let (id, msg) = self.requests.open(peer, purpose, make);
+        let deadline = ctx.now + self.config.request_timeout;
+        let msg = self.requests.open(peer, purpose, deadline, make);
         ctx.send(peer, msg);
-        ctx.set_timer(self.config.request_timeout, id);
+        self.arm_timeouts(ctx);
+    }
+
+    /// Arms the timeout timer for the earliest open deadline, unless it fires by then.
+    fn arm_timeouts(&mut self, ctx: &mut Context<Msg>) {
+        let Some(next) = self.requests.next_deadline() else {
+            return;
+        };
+        if self.timeouts_due.is_some_and(|due| due <= next) {
+            return;
+        }
+        self.timeouts_due = Some(next);
+        ctx.set_timer(next - ctx.now, TIMEOUT_TIMER);
+    }
+
+    /// Timeout timer: retries or gives up every request past its deadline, then re-arms.
+    fn check_timeouts(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
+        if self.timeouts_due.is_some_and(|due| due <= ctx.now) {
+            self.timeouts_due = None;
+        }
+        for id in self.requests.expired(ctx.now) {
+            self.request_timed_out(id, ctx, world);
+        }
+        self.arm_timeouts(ctx);
     }
 
     fn request_timed_out(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
@@ -436,8 +465,8 @@ impl Miner {
                 .config
                 .request_timeout
                 .times(1 << request.attempts.min(16));
+            request.deadline = ctx.now + wait;
             ctx.send(request.peer, request.msg.clone());
-            ctx.set_timer(wait, id);
             return;
         }
         let request = self.requests.close(id).expect("request is open");
