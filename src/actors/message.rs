@@ -7,6 +7,7 @@
 use crate::protocol::merkle::MerkleProof;
 use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Record};
 use crate::sim::{ActorId, Message};
+use std::sync::Arc;
 
 /// Bytes of addressing and framing each message carries.
 const ENVELOPE: usize = 16;
@@ -20,11 +21,12 @@ pub enum Refusal {
     NoChunk,
 }
 
-/// A challenged file and its proof; boxed, like every payload, so that a message stays
-/// small however much it carries and the event loop moves little.
-pub type FileAnswer = Option<Box<(Record, MerkleProof)>>;
+/// A challenged file and its proof; behind a pointer, like every payload, so that a
+/// message stays small however much it carries and the event loop moves little. Shared,
+/// because the holder answers each challenge from one copy it keeps ready.
+pub type FileAnswer = Option<Arc<(Record, MerkleProof)>>;
 /// A challenged foreign chunk and its proof.
-pub type ChunkAnswer = Option<Box<(Chunk, MerkleProof)>>;
+pub type ChunkAnswer = Option<Arc<(Chunk, MerkleProof)>>;
 
 #[derive(Clone, Debug)]
 pub enum Msg {

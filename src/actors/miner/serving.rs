@@ -10,6 +10,7 @@ use crate::actors::message::{Msg, Refusal};
 use crate::actors::World;
 use crate::protocol::BranchId;
 use crate::sim::{ActorId, Context};
+use std::sync::Arc;
 
 impl Miner {
     pub(super) fn serve_file(
@@ -20,10 +21,11 @@ impl Miner {
         index: u32,
         ctx: &mut Context<Msg>,
     ) {
-        let mut answer = self.chain.file(height, index).map(Box::new);
+        let mut answer = self.chain.file(height, index);
         if self.behaviour == Behaviour::Tamperer {
             if let Some(answer) = &mut answer {
-                answer.0.payload = answer.0.payload.with_flipped_byte(0);
+                let (record, _) = Arc::make_mut(answer);
+                record.payload = record.payload.with_flipped_byte(0);
             }
         }
         let branch = self.branch();
@@ -45,7 +47,7 @@ impl Miner {
         index: u32,
         ctx: &mut Context<Msg>,
     ) {
-        let answer = self.chain.foreign_chunk(height, index).map(Box::new);
+        let answer = self.chain.foreign_chunk(height, index);
         let branch = self.branch();
         ctx.send(
             to,
