@@ -167,10 +167,20 @@ impl Chunk {
 
     /// Checks the chunk's shape against the network's code and its proof of origin.
     pub fn verify(&self, params: &Params, verifier: &mut Verifier) -> Result<(), ChunkError> {
+        self.verify_with_leaf(&self.leaf(), params, verifier)
+    }
+
+    /// Like [`Chunk::verify`], given the chunk's [`Chunk::leaf`] the caller computed.
+    pub fn verify_with_leaf(
+        &self,
+        leaf: &Hash,
+        params: &Params,
+        verifier: &mut Verifier,
+    ) -> Result<(), ChunkError> {
         self.check_shape(params)?;
         let (key, signature, digest) = match (&self.proof, params.chunk_auth) {
             (ChunkProof::Signature { key, signature }, ChunkAuth::Signature) => {
-                (key, signature, self.leaf())
+                (key, signature, *leaf)
             }
             (
                 ChunkProof::Commitment {
@@ -183,7 +193,7 @@ impl Chunk {
             ) => {
                 let in_tree = path.leaf_count == self.header.m as u32
                     && path.index == self.header.index as u32
-                    && path.verify(root, &self.leaf());
+                    && path.verify(root, leaf);
                 if !in_tree {
                     return Err(ChunkError::BadPath);
                 }

@@ -72,6 +72,8 @@ pub struct VerifyStats {
 #[derive(Default)]
 pub struct Verifier {
     results: BTreeMap<(Hash, Signature, PublicKey), bool>,
+    /// Results by a hash of the whole signed item, for [`Verifier::verify_content`].
+    contents: BTreeMap<Hash, bool>,
     pub stats: VerifyStats,
 }
 
@@ -85,6 +87,25 @@ impl Verifier {
         self.stats.computed += 1;
         let valid = verify_uncached(key, digest, signature);
         self.results.insert(id, valid);
+        valid
+    }
+
+    /// Like [`Verifier::verify`] for an item the caller has hashed whole, key and signature
+    /// included, into `content`: the same content gives the same answer, so `digest` is
+    /// computed only the first time it is seen.
+    pub fn verify_content(
+        &mut self,
+        content: &Hash,
+        key: &PublicKey,
+        signature: &Signature,
+        digest: impl FnOnce() -> Hash,
+    ) -> bool {
+        if let Some(&valid) = self.contents.get(content) {
+            self.stats.reused += 1;
+            return valid;
+        }
+        let valid = self.verify(key, &digest(), signature);
+        self.contents.insert(*content, valid);
         valid
     }
 }

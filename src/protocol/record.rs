@@ -42,6 +42,13 @@ impl Record {
         verifier.verify(&self.patient, &digest, &self.signature)
     }
 
+    /// Like [`Record::verify`], given the record's [`Record::leaf`], which covers every
+    /// byte of it: a record seen before is not hashed again.
+    pub fn verify_with_leaf(&self, leaf: &Hash, verifier: &mut Verifier) -> bool {
+        let digest = || digest(&self.patient, self.sequence, &self.payload);
+        verifier.verify_content(leaf, &self.patient, &self.signature, digest)
+    }
+
     /// The record's leaf in its block's file Merkle tree: the hash of its encoding.
     pub fn leaf(&self) -> Hash {
         leaf_hash(&[
@@ -121,5 +128,24 @@ mod tests {
         let mut changed = record;
         changed.patient = KeyPair::derive(1, "patient", 1).public();
         assert!(!changed.verify(&mut verifier));
+    }
+
+    /// The cache by leaf must not let a changed record ride on the original's result.
+    #[test]
+    fn verifying_by_leaf_agrees_with_verifying_in_full() {
+        let mut verifier = Verifier::default();
+        let record = record();
+        let other = Record::new(&KeyPair::derive(1, "patient", 1), 4, record.payload.clone());
+        let mut changed = vec![record.clone(), record.clone(), record.clone()];
+        changed[0].payload = record.payload.with_flipped_byte(5);
+        changed[1].sequence += 1;
+        changed[2].signature = other.signature;
+        for candidate in [record.clone(), other].iter().chain(&changed) {
+            for _ in 0..2 {
+                let by_leaf = candidate.verify_with_leaf(&candidate.leaf(), &mut verifier);
+                assert_eq!(by_leaf, candidate.verify(&mut Verifier::default()));
+            }
+        }
+        assert!(record.verify_with_leaf(&record.leaf(), &mut verifier));
     }
 }

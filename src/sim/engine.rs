@@ -175,6 +175,8 @@ enum Event<M> {
         from: ActorId,
         msg: M,
         sent: Time,
+        /// The message's wire size, taken once when it was sent.
+        size: usize,
     },
     /// A timer set during the actor's life number `life`.
     Timer {
@@ -432,10 +434,15 @@ impl<A: Actor> Engine<A> {
         }
         let kind = match &event {
             Event::Start => EventKind::Start,
-            Event::Deliver { from, msg, sent } => EventKind::Deliver {
+            Event::Deliver {
+                from,
+                msg,
+                sent,
+                size,
+            } => EventKind::Deliver {
                 from: *from,
                 message: msg.kind(),
-                size: msg.wire_size(),
+                size: *size,
                 sent: *sent,
             },
             Event::Timer { id, .. } => EventKind::Timer { id: *id },
@@ -557,12 +564,12 @@ impl<A: Actor> Engine<A> {
             return;
         }
         let delays = self.network.deliveries(from, to, &mut self.network_rng);
-        if delays.is_empty() {
+        let copies = delays.iter().flatten().count();
+        if copies == 0 {
             self.stats.messages_lost += 1;
         }
-        let copies = delays.len();
         let mut msg = Some(msg);
-        for (copy, delay) in delays.into_iter().enumerate() {
+        for (copy, delay) in delays.into_iter().flatten().enumerate() {
             let msg = match copy + 1 == copies {
                 true => msg.take().expect("the last copy takes the message"),
                 false => msg.clone().expect("copies come before the last"),
@@ -574,6 +581,7 @@ impl<A: Actor> Engine<A> {
                     from,
                     msg,
                     sent: now,
+                    size,
                 },
             );
         }

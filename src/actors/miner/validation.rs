@@ -132,8 +132,9 @@ impl Miner {
         };
         let valid = answer.is_some_and(|answer| {
             let (record, proof) = &*answer;
-            proof.proves(&header.files_root, index, header.file_count, &record.leaf())
-                && record.verify(&mut world.verifier)
+            let leaf = record.leaf();
+            proof.proves(&header.files_root, index, header.file_count, &leaf)
+                && record.verify_with_leaf(&leaf, &mut world.verifier)
         });
         self.challenge_answered(
             from,
@@ -160,13 +161,13 @@ impl Miner {
         };
         let valid = answer.is_some_and(|answer| {
             let (chunk, proof) = &*answer;
-            proof.proves(
-                &header.chunks_root,
-                index,
-                header.chunk_count,
-                &chunk.leaf(),
-            ) && chunk.header.source != peer.branch
-                && chunk.verify(&world.params, &mut world.verifier).is_ok()
+            let leaf = chunk.leaf();
+            let params = &world.params;
+            proof.proves(&header.chunks_root, index, header.chunk_count, &leaf)
+                && chunk.header.source != peer.branch
+                && chunk
+                    .verify_with_leaf(&leaf, params, &mut world.verifier)
+                    .is_ok()
         });
         self.challenge_answered(
             from,
