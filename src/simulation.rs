@@ -177,10 +177,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let mut checks = invariants::during_run();
     checks.extend(hooks.invariants);
     let mut broken = "";
-    let mut check = |event: &EventRecord, node: &Node, world: &mut World| {
+    let mut check = |event: &EventRecord, nodes: &[Node], world: &mut World| {
         checks.iter_mut().try_for_each(|invariant| {
             broken = invariant.rule();
-            invariant.check(event, node, world)
+            invariant.check(event, nodes, world)
         })
     };
     if let Some((every, sample)) = hooks.sampler {

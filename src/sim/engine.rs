@@ -165,9 +165,10 @@ pub struct Stop {
     pub reason: String,
 }
 
-/// A check run after every dispatched event, shown the event and the actor that handled it.
+/// A check run after every dispatched event, shown the event and every actor (indexed by
+/// [`ActorId`]).
 pub type Check<'c, A> =
-    &'c mut dyn FnMut(&EventRecord, &A, &mut <A as Actor>::Env) -> Result<(), String>;
+    &'c mut dyn FnMut(&EventRecord, &[A], &mut <A as Actor>::Env) -> Result<(), String>;
 
 enum Event<M> {
     Start,
@@ -409,7 +410,7 @@ impl<A: Actor> Engine<A> {
                     "a message was delivered at {} before it was sent at {sent}",
                     record.time
                 )),
-                _ => check(&record, &self.actors[record.actor], env),
+                _ => check(&record, &self.actors, env),
             };
             if let Err(reason) = checked {
                 self.stopped = Some(Stop { record, reason });

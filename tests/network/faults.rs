@@ -1,4 +1,4 @@
-use super::scenario;
+use super::{churning, scenario};
 use medilanac::simulation::run;
 
 #[test]
@@ -29,25 +29,6 @@ fn bandwidth_stretches_virtual_time() {
         slow.end_time,
         fast.end_time
     );
-}
-
-/// A small network that keeps adding blocks while miners fail, some coming back wiped.
-fn churning(repair_period: f64) -> medilanac::scenario::Scenario {
-    scenario(|s| {
-        s.miners = 14;
-        s.blocks = 60;
-        s.duration = 800.0;
-        s.protocol.m = 6;
-        s.patients.per_miner = 1;
-        s.miner.repair_period = repair_period;
-        s.churn = Some(medilanac::sim::churn::ChurnModel {
-            lifetime: medilanac::sim::churn::Duration::Exponential { mean: 250.0 },
-            downtime: medilanac::sim::churn::Duration::Exponential { mean: 40.0 },
-            leave: 0.2,
-            wipe: 0.4,
-            bursts: Vec::new(),
-        });
-    })
 }
 
 #[test]

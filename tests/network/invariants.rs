@@ -1,9 +1,9 @@
-use super::scenario;
+use super::{churning, scenario};
 use medilanac::actors::{Msg, Node, World};
-use medilanac::invariants::{check, Invariant};
-use medilanac::protocol::{Codec, Verifier};
+use medilanac::invariants::{check, rebuilds_as_made, BlocksStayRecoverable, Invariant};
+use medilanac::protocol::{Block, Chunk, Codec, Verifier};
 use medilanac::scenario::Scenario;
-use medilanac::sim::{EventRecord, RunEnd};
+use medilanac::sim::{EventKind, EventRecord, RunEnd};
 use medilanac::simulation::{run, run_with, Hooks, Outcome};
 use medilanac::summary::Summary;
 use std::cell::Cell;
@@ -60,8 +60,8 @@ impl Invariant for NoThirdBlock {
         "no miner adds block 3 (deliberately wrong)"
     }
 
-    fn check(&mut self, _: &EventRecord, node: &Node, _: &mut World) -> Result<(), String> {
-        match node.as_miner() {
+    fn check(&mut self, event: &EventRecord, nodes: &[Node], _: &mut World) -> Result<(), String> {
+        match nodes[event.actor].as_miner() {
             Some(miner) if miner.blocks().len() > 3 => Err(format!("miner {}", miner.number)),
             _ => Ok(()),
         }
@@ -112,4 +112,98 @@ fn a_broken_invariant_stops_the_run_at_its_event_and_replays_to_the_same_event()
     let honest = run(&network, 5, None);
     assert_eq!(honest.violation, None);
     assert!(honest.end_time > event.time);
+}
+
+/// Blocks of miner `owner`'s branch at `height`, and `count` distinct chunks of it found
+/// on the other branches.
+fn block_and_chunks(
+    outcome: &Outcome,
+    owner: usize,
+    height: usize,
+    count: usize,
+) -> (Block, Vec<Chunk>) {
+    let block = outcome.miners[owner].blocks[height].clone();
+    let branch = block.header.branch;
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let embedded = outcome
+        .miners
+        .iter()
+        .flat_map(|m| &m.blocks)
+        .flat_map(|b| &b.foreign);
+    for chunk in embedded {
+        let ours = chunk.header.source == branch && chunk.header.height == height as u64;
+        if ours && chunks.iter().all(|c| c.header.index != chunk.header.index) {
+            chunks.push(chunk.clone());
+        }
+    }
+    chunks.truncate(count);
+    assert_eq!(chunks.len(), count, "fewer than {count} chunks placed");
+    (block, chunks)
+}
+
+#[test]
+fn k_placed_chunks_rebuild_their_block_and_nothing_else() {
+    let network = scenario(|_| {});
+    let outcome = run(&network, 5, None);
+    let params = &network.protocol;
+    let codec = Codec::new(params.k, params.m).unwrap();
+    let mut verifier = Verifier::default();
+    let (block, chunks) = block_and_chunks(&outcome, 4, 1, params.k as usize);
+    let chunks: Vec<&Chunk> = chunks.iter().collect();
+    assert_eq!(
+        rebuilds_as_made(params, &codec, &block, &chunks, &mut verifier),
+        Ok(())
+    );
+    let mut changed = block.clone();
+    changed.records[0].payload = changed.records[0].payload.with_flipped_byte(0);
+    let differs = rebuilds_as_made(params, &codec, &changed, &chunks, &mut verifier);
+    assert!(differs.unwrap_err().contains("differs from the original"));
+    let short = rebuilds_as_made(params, &codec, &block, &chunks[1..], &mut verifier);
+    assert!(short.is_err(), "decoded from k - 1 chunks");
+}
+
+/// [`BlocksStayRecoverable`] decoding as if the code took `k + 1` chunks, so that every
+/// rebuild it tries fails: it must try one at a miner's departure, and stop the run there.
+struct WrongCodec(BlocksStayRecoverable, World);
+
+impl Invariant for WrongCodec {
+    fn rule(&self) -> &'static str {
+        "rebuilds through a wrong codec (deliberately broken)"
+    }
+
+    fn check(&mut self, event: &EventRecord, nodes: &[Node], _: &mut World) -> Result<(), String> {
+        self.0.check(event, nodes, &mut self.1)
+    }
+}
+
+#[test]
+fn blocks_are_rebuilt_from_running_holders_when_a_holder_departs() {
+    let network = churning(0.0);
+    let params = network.protocol.clone();
+    let honest = run(&network, 2, None);
+    assert_eq!(honest.violation, None);
+    let codec = Codec::new(params.k + 1, params.m).unwrap();
+    let wrong = WrongCodec(
+        BlocksStayRecoverable::default(),
+        World::new(params, codec, 2),
+    );
+    let hooks = Hooks {
+        invariants: vec![Box::new(wrong)],
+        ..Hooks::default()
+    };
+    let broken = run_with(&network, 2, hooks);
+    let violation = broken.violation.expect("a departure triggers a rebuild");
+    let event = violation.event.expect("during the run");
+    assert!(
+        matches!(
+            event.kind,
+            EventKind::Down { .. } | EventKind::Up { wiped: true }
+        ),
+        "{event:?}"
+    );
+    assert!(
+        violation.detail.contains("chunks on running holders"),
+        "{}",
+        violation.detail
+    );
 }

@@ -2,7 +2,11 @@
 //!
 //! During the run, after every event:
 //! - no message is delivered before it was sent (the engine checks this one);
-//! - every block an honest miner adds is valid under every protocol rule.
+//! - every block an honest miner adds is valid under every protocol rule
+//!   ([`BlocksStayValid`]);
+//! - no honest miner's block becomes unrecoverable while `k` holders of distinct chunks of
+//!   it are running, and what they rebuild equals the block its miner made
+//!   ([`BlocksStayRecoverable`]).
 //!
 //! When the run ends, over the final branches (the summary's rebuild of every branch
 //! supplies the last two):
@@ -13,9 +17,15 @@
 //! The checks during the run are [`Invariant`]s; tests add deliberately broken ones to
 //! show that a violation stops the run at its event and replays to the same one.
 
+mod recoverable_blocks;
+mod valid_blocks;
+
+pub use recoverable_blocks::{rebuilds_as_made, BlocksStayRecoverable};
+pub use valid_blocks::BlocksStayValid;
+
 use crate::actors::{Behaviour, Node, World};
-use crate::protocol::validate::{check_block, validate_branch};
-use crate::protocol::{BranchTip, Params, Verifier};
+use crate::protocol::validate::validate_branch;
+use crate::protocol::{Params, Verifier};
 use crate::sim::{EventRecord, Time};
 use crate::simulation::MinerOutcome;
 use crate::summary::Summary;
@@ -41,58 +51,24 @@ impl fmt::Display for Violation {
     }
 }
 
-/// A rule checked after every event, shown the event and the actor that handled it.
+/// A rule checked after every event, shown the event and every actor (by actor id).
 pub trait Invariant {
     /// The rule, as reports name it.
     fn rule(&self) -> &'static str;
-    fn check(&mut self, event: &EventRecord, node: &Node, world: &mut World) -> Result<(), String>;
+    fn check(
+        &mut self,
+        event: &EventRecord,
+        nodes: &[Node],
+        world: &mut World,
+    ) -> Result<(), String>;
 }
 
 /// The invariants every run checks after every event.
 pub fn during_run() -> Vec<Box<dyn Invariant>> {
-    vec![Box::new(BlocksStayValid::default())]
-}
-
-/// Each block an honest miner adds is checked against every rule as soon as it is there;
-/// the branch's tip is kept per miner (by actor id), so each block is checked once.
-#[derive(Default)]
-pub struct BlocksStayValid {
-    checked: Vec<(BranchTip, usize)>,
-}
-
-impl Invariant for BlocksStayValid {
-    fn rule(&self) -> &'static str {
-        "every block an honest miner adds is valid"
-    }
-
-    fn check(&mut self, event: &EventRecord, node: &Node, world: &mut World) -> Result<(), String> {
-        let Some(miner) = node.as_miner() else {
-            return Ok(());
-        };
-        let (blocks, params) = (miner.blocks(), &world.params);
-        if miner.behaviour() != Behaviour::Honest || blocks.is_empty() {
-            return Ok(());
-        }
-        if self.checked.len() <= event.actor {
-            self.checked.resize_with(event.actor + 1, Default::default);
-        }
-        let (tip, checked) = &mut self.checked[event.actor];
-        if tip
-            .branch()
-            .is_some_and(|branch| branch != blocks[0].header.branch)
-        {
-            (*tip, *checked) = (BranchTip::new(), 0); // wiped: a new branch from genesis
-        }
-        for block in &blocks[*checked..] {
-            check_block(params, tip, block, &mut world.verifier).map_err(|error| {
-                let height = block.header.height;
-                format!("miner {}, block {height}: {error}", miner.number)
-            })?;
-            tip.push_block(block, block.hash(), params.links);
-            *checked += 1;
-        }
-        Ok(())
-    }
+    vec![
+        Box::new(BlocksStayValid::default()),
+        Box::new(BlocksStayRecoverable::default()),
+    ]
 }
 
 /// The first invariant the finished run breaks, if any.
