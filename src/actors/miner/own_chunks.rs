@@ -8,7 +8,6 @@
 
 use crate::protocol::{BranchId, Chunk, ChunkId, Placement};
 use crate::sim::{ActorId, Time};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -46,10 +45,6 @@ impl Slot {
             State::Free | State::Gone => false,
         }
     }
-
-    fn is_taken(&self) -> bool {
-        matches!(self.state, State::Offered { .. } | State::Placed { .. })
-    }
 }
 
 /// Chunks of every block of the branch, by height then index.
@@ -81,24 +76,33 @@ impl OwnChunks {
         now: Time,
         expiry: Time,
     ) -> Option<Chunk> {
-        for slot in self.blocks.iter_mut().flatten() {
-            if matches!(slot.state, State::Offered { at, .. } if now >= at + expiry) {
-                slot.state = State::Free; // the offer lapsed: the chunk is anyone's again
+        // One pass: lapse old offers, and keep the best block so far by (taken, height);
+        // the costlier test for `to` runs only on a block that would beat it.
+        let mut best: Option<(usize, usize, usize)> = None;
+        for (height, slots) in self.blocks.iter_mut().enumerate() {
+            let (mut free, mut taken) = (None, 0);
+            for (index, slot) in slots.iter_mut().enumerate() {
+                if matches!(slot.state, State::Offered { at, .. } if now >= at + expiry) {
+                    slot.state = State::Free; // the offer lapsed: the chunk is anyone's again
+                }
+                match slot.state {
+                    State::Free => free = free.or(Some(index)),
+                    State::Offered { .. } | State::Placed { .. } => taken += 1,
+                    State::Gone => {}
+                }
             }
+            let Some(index) = free else {
+                continue;
+            };
+            if best.is_some_and(|(fewest, _, _)| fewest <= taken) {
+                continue;
+            }
+            if placement == Placement::Distinct && slots.iter().any(|s| s.is_with(to)) {
+                continue;
+            }
+            best = Some((taken, height, index));
         }
-        let (_, height, index) = self
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, slots)| {
-                placement == Placement::Any || !slots.iter().any(|s| s.is_with(to))
-            })
-            .filter_map(|(height, slots)| {
-                let index = slots.iter().position(|s| s.state == State::Free)?;
-                let taken = slots.iter().filter(|s| s.is_taken()).count();
-                Some((taken, height, index))
-            })
-            .min()?;
+        let (_, height, index) = best?;
         let slot = &mut self.blocks[height][index];
         slot.state = State::Offered { to, at: now };
         Some(slot.chunk.clone())
@@ -119,20 +123,21 @@ impl OwnChunks {
     /// Every actor holding some of these chunks, with one chunk of each to audit: the
     /// `turn`-th it holds, cycling.
     pub fn audits(&self, turn: usize) -> Vec<(ActorId, ChunkId, Where)> {
-        let mut by_holder: BTreeMap<ActorId, Vec<(ChunkId, Where)>> = BTreeMap::new();
-        for slot in self.blocks.iter().flatten() {
-            if let State::Placed { at, .. } = slot.state {
-                by_holder
-                    .entry(at.actor)
-                    .or_default()
-                    .push((slot.chunk.id(), at));
-            }
-        }
-        by_holder
-            .into_iter()
-            .map(|(actor, held)| {
-                let (id, at) = held[turn % held.len()];
-                (actor, id, at)
+        let mut placed: Vec<(Where, &Chunk)> = self
+            .blocks
+            .iter()
+            .flatten()
+            .filter_map(|slot| match slot.state {
+                State::Placed { at, .. } => Some((at, &slot.chunk)),
+                _ => None,
+            })
+            .collect();
+        placed.sort_by_key(|(at, _)| at.actor); // stable: each holder's chunks stay in order
+        placed
+            .chunk_by(|(a, _), (b, _)| a.actor == b.actor)
+            .map(|held| {
+                let (at, chunk) = held[turn % held.len()];
+                (at.actor, chunk.id(), at)
             })
             .collect()
     }
