@@ -105,11 +105,10 @@ impl Codec {
             rs.reconstruct_data(&mut slots)
                 .expect("k distinct shards of equal size decode");
         }
-        let mut data: Vec<u8> = slots
-            .into_iter()
-            .take(self.k as usize)
-            .flat_map(|slot| slot.expect("data shards are present after decoding"))
-            .collect();
+        let mut data = Vec::with_capacity(size * self.k as usize);
+        for slot in slots.into_iter().take(self.k as usize) {
+            data.extend_from_slice(&slot.expect("data shards are present after decoding"));
+        }
         data.truncate(len as usize);
         Ok(data)
     }
