@@ -5,10 +5,10 @@
 //! [`Verifier`] computes each distinct triple once per run and reuses the answer, which is
 //! still real verification and removes most of the crypto from the simulator's hot path.
 
+use super::digest_map::{DigestKey, DigestMap};
 use super::hash::{BranchId, Hash};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// An Ed25519 public key (32 bytes).
@@ -66,21 +66,31 @@ pub struct VerifyStats {
     pub reused: u64,
 }
 
+/// A signature check: what was signed, the signature, the key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Check(Hash, Signature, PublicKey);
+
+impl DigestKey for Check {
+    fn digest(&self) -> &Hash {
+        &self.0
+    }
+}
+
 /// Verifies signatures, computing each distinct (key, digest, signature) once. The cache is
-/// keyed by the triple itself, not a hash of it: hashing 128 bytes per lookup cost more than
-/// the lookups it saved.
+/// keyed by the triple itself, found by its digest's leading bytes ([`DigestMap`]): hashing
+/// 128 bytes per lookup cost more than the lookups it saved.
 #[derive(Default)]
 pub struct Verifier {
-    results: BTreeMap<(Hash, Signature, PublicKey), bool>,
+    results: DigestMap<Check, bool>,
     /// Results by a hash of the whole signed item, for [`Verifier::verify_content`].
-    contents: BTreeMap<Hash, bool>,
+    contents: DigestMap<Hash, bool>,
     pub stats: VerifyStats,
 }
 
 impl Verifier {
     pub fn verify(&mut self, key: &PublicKey, digest: &Hash, signature: &Signature) -> bool {
-        let id = (*digest, *signature, *key);
-        if let Some(&valid) = self.results.get(&id) {
+        let id = Check(*digest, *signature, *key);
+        if let Some(valid) = self.results.get(id) {
             self.stats.reused += 1;
             return valid;
         }
@@ -100,7 +110,7 @@ impl Verifier {
         signature: &Signature,
         digest: impl FnOnce() -> Hash,
     ) -> bool {
-        if let Some(&valid) = self.contents.get(content) {
+        if let Some(valid) = self.contents.get(*content) {
             self.stats.reused += 1;
             return valid;
         }
@@ -149,6 +159,21 @@ hex_serde!(Signature, 64);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Checks of one digest share a bucket in the cache; they must not share an answer.
+    #[test]
+    fn the_cache_keeps_apart_checks_of_one_digest() {
+        let keys = KeyPair::derive(1, "miner", 0);
+        let digest = Hash::of(b"one digest");
+        let good = keys.sign(&digest);
+        let other = KeyPair::derive(1, "miner", 1).sign(&digest);
+        let mut verifier = Verifier::default();
+        for _ in 0..2 {
+            assert!(verifier.verify(&keys.public(), &digest, &good));
+            assert!(!verifier.verify(&keys.public(), &digest, &other));
+        }
+        assert_eq!((verifier.stats.computed, verifier.stats.reused), (2, 2));
+    }
 
     #[test]
     fn keys_are_derived_from_seed_role_and_index() {

@@ -8,6 +8,7 @@ pub mod block;
 pub mod bytes;
 pub mod chunk;
 pub mod codec;
+mod digest_map;
 pub mod erasure;
 pub mod hash;
 pub mod keys;
