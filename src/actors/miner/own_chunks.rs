@@ -32,8 +32,10 @@ pub struct Where {
     pub position: u32,
 }
 
+/// The chunk is boxed so that slots stay small: offers and audits scan every slot's state,
+/// and with the chunks inline the scans ran through memory.
 struct Slot {
-    chunk: Chunk,
+    chunk: Box<Chunk>,
     state: State,
 }
 
@@ -58,7 +60,7 @@ impl OwnChunks {
         let slots = chunks
             .into_iter()
             .map(|chunk| Slot {
-                chunk,
+                chunk: Box::new(chunk),
                 state: State::Free,
             })
             .collect();
@@ -105,7 +107,7 @@ impl OwnChunks {
         let (_, height, index) = best?;
         let slot = &mut self.blocks[height][index];
         slot.state = State::Offered { to, at: now };
-        Some(slot.chunk.clone())
+        Some(Chunk::clone(&slot.chunk))
     }
 
     /// Records that `holder` embedded the chunk where `at` says; returns whether that is
@@ -128,7 +130,7 @@ impl OwnChunks {
             .iter()
             .flatten()
             .filter_map(|slot| match slot.state {
-                State::Placed { at, .. } => Some((at, &slot.chunk)),
+                State::Placed { at, .. } => Some((at, &*slot.chunk)),
                 _ => None,
             })
             .collect();
@@ -148,7 +150,7 @@ impl OwnChunks {
             .blocks
             .get(id.height as usize)
             .and_then(|s| s.get(id.index as usize));
-        slot.is_some_and(|slot| slot.chunk == *chunk)
+        slot.is_some_and(|slot| *slot.chunk == *chunk)
     }
 
     /// Marks every chunk `actor` held as gone, and frees for re-placement the gone chunks of
