@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 #[derive(Clone, Debug, Default)]
 pub struct BranchTip {
     key: Option<PublicKey>,
+    /// The hash of `key`, kept: it is asked for on every event of a run.
+    branch: Option<BranchId>,
     next_height: u64,
     /// Hashes of the last `L` headers, most recent first.
     links: Vec<Hash>,
@@ -39,7 +41,7 @@ impl BranchTip {
     }
 
     pub fn branch(&self) -> Option<BranchId> {
-        self.key.map(|key| key.branch_id())
+        self.branch
     }
 
     /// The previous headers' hashes the next header must carry, most recent first.
@@ -77,7 +79,10 @@ impl BranchTip {
     }
 
     fn push_header_hash(&mut self, header: &BlockHeader, hash: Hash, max_links: u16) {
-        self.key.get_or_insert(header.public_key);
+        if self.key.is_none() {
+            self.key = Some(header.public_key);
+            self.branch = Some(header.public_key.branch_id());
+        }
         self.next_height = header.height + 1;
         self.links.insert(0, hash);
         self.links.truncate(max_links as usize);

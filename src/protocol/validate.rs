@@ -85,7 +85,11 @@ pub fn check_header(
             found: header.height,
         });
     }
-    if header.public_key.branch_id() != header.branch {
+    let branch = match tip.key() == Some(header.public_key) {
+        true => tip.branch().expect("a tip with a key has its branch"),
+        false => header.public_key.branch_id(),
+    };
+    if branch != header.branch {
         return Err(BlockError::BranchId);
     }
     if tip.key().is_some_and(|key| key != header.public_key) {

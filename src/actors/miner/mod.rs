@@ -98,6 +98,8 @@ pub struct Miner {
     /// The miner's number, as logs name it.
     pub number: usize,
     keys: KeyPair,
+    /// The hash of the public key, kept: answers and checks ask for it constantly.
+    branch: BranchId,
     exchange: ActorId,
     config: MinerConfig,
     behaviour: Behaviour,
@@ -135,6 +137,7 @@ impl Miner {
         let backoff = config.backoff;
         Miner {
             number,
+            branch: keys.public().branch_id(),
             keys,
             exchange,
             config,
@@ -158,7 +161,7 @@ impl Miner {
     }
 
     pub fn branch(&self) -> BranchId {
-        self.keys.public().branch_id()
+        self.branch
     }
 
     pub fn blocks(&self) -> &[Block] {
@@ -234,6 +237,7 @@ impl Miner {
             self.incarnation += 1;
             let role = format!("miner/{}", self.incarnation);
             self.keys = KeyPair::derive(world.seed, &role, self.number as u64);
+            self.branch = self.keys.public().branch_id();
             self.retired.push(self.chain.blocks().to_vec());
             self.chain = Chain::default();
             self.own = OwnChunks::default();
