@@ -48,7 +48,9 @@ pub struct Peer {
     /// What the peer's headers checked so far commit to, by height, and the tip they
     /// lead to.
     pub headers: Vec<Commitments>,
-    pub tip: BranchTip,
+    /// Boxed, as it is large and seldom used: every gathering round scans all peers'
+    /// standing, and with the tip inline the scan read four times the memory.
+    pub tip: Box<BranchTip>,
     pub standing: Standing,
     /// Already asked for a chunk in this gathering round.
     pub asked: bool,
@@ -90,7 +92,7 @@ impl PeerBook {
         let peer = Peer {
             branch,
             headers: Vec::new(),
-            tip: BranchTip::new(),
+            tip: Box::new(BranchTip::new()),
             standing: Standing::Unknown,
             asked: false,
             dry_until: Time::ZERO,
