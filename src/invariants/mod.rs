@@ -17,6 +17,7 @@
 //! The checks during the run are [`Invariant`]s; tests add deliberately broken ones to
 //! show that a violation stops the run at its event and replays to the same one.
 
+mod new_blocks;
 mod recoverable_blocks;
 mod valid_blocks;
 

@@ -9,6 +9,7 @@
 //! decoded it. While they all run the block is recoverable from exactly them; only a
 //! departure that breaks the witness decodes again, from the chunks still running.
 
+use super::new_blocks::NewBlocks;
 use super::Invariant;
 use crate::actors::{Behaviour, Miner, Node, World};
 use crate::protocol::{decode_block, Block, BranchId, Chunk, Codec, Params, Verifier};
@@ -29,8 +30,8 @@ struct Holding {
 
 #[derive(Default)]
 pub struct BlocksStayRecoverable {
-    /// Per actor: its current branch and how many of its blocks are indexed.
-    indexed: Vec<(Option<BranchId>, usize)>,
+    /// Per actor: the blocks already indexed.
+    indexed: NewBlocks,
     /// Whether each actor is running, as the events say.
     running: Vec<bool>,
     /// Every chunk placed, by the block it came from.
@@ -60,10 +61,9 @@ impl Invariant for BlocksStayRecoverable {
         };
         if self.running.len() <= actor {
             self.running.resize(actor + 1, false);
-            self.indexed.resize(actor + 1, (None, 0));
             self.held_by.resize_with(actor + 1, Vec::new);
         }
-        let departed = match event.kind {
+        let mut departed = match event.kind {
             EventKind::Start | EventKind::Up { wiped: false } => {
                 self.running[actor] = true;
                 Vec::new()
@@ -79,7 +79,6 @@ impl Invariant for BlocksStayRecoverable {
             _ => Vec::new(),
         };
         self.index(actor, miner);
-        let mut departed = departed;
         departed.sort();
         departed.dedup();
         for block in departed {
@@ -112,17 +111,15 @@ pub fn rebuilds_as_made(
 impl BlocksStayRecoverable {
     /// Indexes the chunks in the blocks `actor` added since the last event it handled.
     fn index(&mut self, actor: ActorId, miner: &Miner) {
-        let blocks = miner.blocks();
-        let Some(branch) = blocks.first().map(|genesis| genesis.header.branch) else {
+        let added = self.indexed.take(actor, miner.blocks());
+        let Some(branch) = miner.blocks().first().map(|genesis| genesis.header.branch) else {
             return;
         };
-        let (known, count) = &mut self.indexed[actor];
-        if *known != Some(branch) {
-            (*known, *count) = (Some(branch), 0);
+        if added.new_branch {
             self.held_by[actor].clear();
             self.owners.insert(branch, actor);
         }
-        for block in &blocks[*count..] {
+        for block in added.blocks {
             for (position, chunk) in block.foreign.iter().enumerate() {
                 let id = (chunk.header.source, chunk.header.height);
                 let height = block.header.height;
@@ -136,7 +133,6 @@ impl BlocksStayRecoverable {
                 self.held_by[actor].push(id);
             }
         }
-        *count = blocks.len();
     }
 
     /// The chunk `at` names, if its holder runs and still has it.

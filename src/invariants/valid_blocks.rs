@@ -1,16 +1,18 @@
 //! Every block an honest miner adds is valid under every protocol rule.
 
+use super::new_blocks::NewBlocks;
 use super::Invariant;
 use crate::actors::{Behaviour, Node, World};
 use crate::protocol::validate::check_block;
 use crate::protocol::BranchTip;
 use crate::sim::EventRecord;
 
-/// Each block an honest miner adds is checked against every rule as soon as it is there;
-/// the branch's tip is kept per miner (by actor id), so each block is checked once.
+/// Each block an honest miner adds is checked against every rule as soon as it is there,
+/// against the branch's tip as this invariant has followed it (by actor id).
 #[derive(Default)]
 pub struct BlocksStayValid {
-    checked: Vec<(BranchTip, usize)>,
+    seen: NewBlocks,
+    tips: Vec<BranchTip>,
 }
 
 impl Invariant for BlocksStayValid {
@@ -27,27 +29,24 @@ impl Invariant for BlocksStayValid {
         let Some(miner) = nodes[event.actor].as_miner() else {
             return Ok(());
         };
-        let (blocks, params) = (miner.blocks(), &world.params);
-        if miner.behaviour() != Behaviour::Honest || blocks.is_empty() {
+        if miner.behaviour() != Behaviour::Honest {
             return Ok(());
         }
-        if self.checked.len() <= event.actor {
-            self.checked.resize_with(event.actor + 1, Default::default);
+        let added = self.seen.take(event.actor, miner.blocks());
+        if self.tips.len() <= event.actor {
+            self.tips.resize_with(event.actor + 1, BranchTip::new);
         }
-        let (tip, checked) = &mut self.checked[event.actor];
-        if tip
-            .branch()
-            .is_some_and(|branch| branch != blocks[0].header.branch)
-        {
-            (*tip, *checked) = (BranchTip::new(), 0); // wiped: a new branch from genesis
+        let tip = &mut self.tips[event.actor];
+        if added.new_branch {
+            *tip = BranchTip::new();
         }
-        for block in &blocks[*checked..] {
+        let params = &world.params;
+        for block in added.blocks {
             check_block(params, tip, block, &mut world.verifier).map_err(|error| {
                 let height = block.header.height;
                 format!("miner {}, block {height}: {error}", miner.number)
             })?;
             tip.push_block(block, block.hash(), params.links);
-            *checked += 1;
         }
         Ok(())
     }
