@@ -19,21 +19,17 @@ pub struct Added<'b> {
 }
 
 impl NewBlocks {
-    /// The blocks of `actor`'s branch `blocks` not looked at yet; they count as seen now.
-    pub fn take<'b>(&mut self, actor: ActorId, blocks: &'b [Block]) -> Added<'b> {
-        let Some(genesis) = blocks.first() else {
-            return Added {
-                new_branch: false,
-                blocks,
-            };
-        };
+    /// The blocks of `actor`'s branch `branch`, `blocks`, not looked at yet; they count as
+    /// seen now. The branch is the miner's (kept, not read from its genesis block), since
+    /// this runs after every event and a look into the blocks is a cache miss.
+    pub fn take<'b>(&mut self, actor: ActorId, branch: BranchId, blocks: &'b [Block]) -> Added<'b> {
         if self.0.len() <= actor {
             self.0.resize(actor + 1, (None, 0));
         }
         let (known, count) = &mut self.0[actor];
-        let new_branch = *known != Some(genesis.header.branch);
+        let new_branch = *known != Some(branch);
         if new_branch {
-            (*known, *count) = (Some(genesis.header.branch), 0);
+            (*known, *count) = (Some(branch), 0);
         }
         let added = &blocks[*count..];
         *count = blocks.len();

@@ -111,10 +111,8 @@ pub fn rebuilds_as_made(
 impl BlocksStayRecoverable {
     /// Indexes the chunks in the blocks `actor` added since the last event it handled.
     fn index(&mut self, actor: ActorId, miner: &Miner) {
-        let added = self.indexed.take(actor, miner.blocks());
-        let Some(branch) = miner.blocks().first().map(|genesis| genesis.header.branch) else {
-            return;
-        };
+        let branch = miner.branch();
+        let added = self.indexed.take(actor, branch, miner.blocks());
         if added.new_branch {
             self.held_by[actor].clear();
             self.owners.insert(branch, actor);

@@ -32,7 +32,7 @@ impl Invariant for BlocksStayValid {
         if miner.behaviour() != Behaviour::Honest {
             return Ok(());
         }
-        let added = self.seen.take(event.actor, miner.blocks());
+        let added = self.seen.take(event.actor, miner.branch(), miner.blocks());
         if self.tips.len() <= event.actor {
             self.tips.resize_with(event.actor + 1, BranchTip::new);
         }

@@ -458,19 +458,18 @@ impl Miner {
 
     fn request_timed_out(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
         let attempts = self.config.attempts;
-        let Some(request) = self.requests.get_mut(id) else {
+        let Some(request) = self.requests.get(id) else {
             return;
         };
         self.stats.timeouts += 1;
         if request.attempts < attempts {
-            request.attempts += 1;
             self.stats.retries += 1;
             let wait = self
                 .config
                 .request_timeout
-                .times(1 << request.attempts.min(16));
-            request.deadline = ctx.now + wait;
+                .times(1 << (request.attempts + 1).min(16));
             ctx.send(request.peer, request.msg.clone());
+            self.requests.retried(id, ctx.now + wait);
             return;
         }
         let request = self.requests.close(id).expect("request is open");

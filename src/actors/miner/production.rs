@@ -4,7 +4,7 @@
 //! asking validated peers, and when none can help it waits with exponential backoff
 //! (rule 12: it never publishes a block that breaks the rule).
 
-use super::requests::Purpose;
+use super::requests::{Kind, Purpose};
 use super::{Behaviour, Draft, Miner, BLOCK_TIMER, RETRY_TIMER};
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::World;
@@ -84,7 +84,7 @@ impl Miner {
     /// validated always has a validation request open, so the few open requests say how
     /// many are under way without a look at every peer.
     fn start_validations(&mut self, ctx: &mut Context<Msg>) {
-        let validating = self.requests.peers(|r| r.purpose.validates()).len();
+        let validating = self.requests.busy_peers(Kind::Validation);
         let room = self.config.parallel.saturating_sub(validating);
         if room == 0 {
             return;
@@ -105,8 +105,7 @@ impl Miner {
     /// chunk requests are in flight.
     fn ask_for_chunks(&mut self, ctx: &mut Context<Msg>) -> usize {
         // A peer is asked for at most one chunk at a time, so peers and requests match.
-        let busy = self.requests.peers(|r| r.purpose == Purpose::Chunk);
-        let mut in_flight = busy.len();
+        let mut in_flight = self.requests.busy_peers(Kind::Chunk);
         if in_flight >= self.config.parallel {
             return in_flight;
         }
@@ -115,7 +114,8 @@ impl Miner {
             .iter()
             .filter(|(id, peer)| {
                 let dry = ctx.now < peer.dry_until;
-                peer.is_trusted(ctx.now) && !peer.asked && !dry && !busy.contains(id)
+                let busy = self.requests.is_open(*id, Kind::Chunk);
+                peer.is_trusted(ctx.now) && !peer.asked && !dry && !busy
             })
             .map(|(id, _)| id)
             .collect();

@@ -6,7 +6,7 @@
 //! left with fewer than `repair_threshold` holders are offered again to the next peer that
 //! asks, so each block keeps its holders.
 
-use super::requests::Purpose;
+use super::requests::{Kind, Purpose};
 use super::{Miner, REPAIR_TIMER};
 use crate::actors::message::{ChunkAnswer, Msg};
 use crate::protocol::ChunkId;
@@ -16,11 +16,8 @@ impl Miner {
     /// Repair timer: audit every holder that has no audit open, then re-arm.
     pub(super) fn audit_holders(&mut self, ctx: &mut Context<Msg>) {
         self.audit_round += 1;
-        let open = self
-            .requests
-            .peers(|r| matches!(r.purpose, Purpose::Audit { .. }));
         for (holder, chunk, at) in self.own.audits(self.audit_round) {
-            if open.contains(&holder) {
+            if self.requests.is_open(holder, Kind::Audit) {
                 continue;
             }
             self.stats.audits += 1;

@@ -23,13 +23,24 @@ pub enum Purpose {
     },
 }
 
+/// What requests are counted by, per peer: the questions gathering asks about them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Headers or a challenge: part of validating the peer.
+    Validation = 0,
+    Chunk = 1,
+    Audit = 2,
+}
+
 impl Purpose {
-    /// Whether the request is part of validating the peer (headers or a challenge).
-    pub fn validates(&self) -> bool {
-        matches!(
-            self,
-            Purpose::Headers | Purpose::File { .. } | Purpose::ForeignChunk { .. }
-        )
+    pub fn kind(&self) -> Kind {
+        match self {
+            Purpose::Headers | Purpose::File { .. } | Purpose::ForeignChunk { .. } => {
+                Kind::Validation
+            }
+            Purpose::Chunk => Kind::Chunk,
+            Purpose::Audit { .. } => Kind::Audit,
+        }
     }
 }
 
@@ -46,11 +57,20 @@ pub struct Request {
 ///
 /// The miner does not arm a timer per request: most are answered long before they time
 /// out, and a third of all events were such timers firing for nothing. It keeps one timer
-/// at the earliest deadline instead ([`Requests::next_deadline`]).
+/// at the earliest deadline instead ([`Requests::next_deadline`]), found in an index of
+/// deadlines: an audit round opens a request per holder, and scanning them all for the
+/// earliest after each one made a round quadratic.
 #[derive(Default)]
 pub struct Requests {
     next: u64,
     open: BTreeMap<u64, Request>,
+    /// (deadline, id) of every open request.
+    deadlines: BTreeSet<(Time, u64)>,
+    /// Open requests by peer and kind. Gathering asks after every reply which peers are
+    /// busy; scanning the open requests for it cost more than the replies' own work.
+    counts: Vec<[u32; 3]>,
+    /// Peers with a request of each kind open.
+    busy_peers: [usize; 3],
 }
 
 impl Requests {
@@ -74,35 +94,73 @@ impl Requests {
             deadline,
         };
         self.open.insert(id, request);
+        self.deadlines.insert((deadline, id));
+        self.count(peer, purpose.kind(), 1);
         msg
     }
 
     pub fn close(&mut self, id: u64) -> Option<Request> {
-        self.open.remove(&id)
+        let request = self.open.remove(&id)?;
+        self.deadlines.remove(&(request.deadline, id));
+        self.count(request.peer, request.purpose.kind(), -1);
+        Some(request)
     }
 
-    pub fn get_mut(&mut self, id: u64) -> Option<&mut Request> {
-        self.open.get_mut(&id)
+    fn count(&mut self, peer: ActorId, kind: Kind, change: i32) {
+        if self.counts.len() <= peer {
+            self.counts.resize(peer + 1, [0; 3]);
+        }
+        let count = &mut self.counts[peer][kind as usize];
+        let was_busy = *count > 0;
+        *count = count
+            .checked_add_signed(change)
+            .expect("counts match requests");
+        match (was_busy, *count > 0) {
+            (false, true) => self.busy_peers[kind as usize] += 1,
+            (true, false) => self.busy_peers[kind as usize] -= 1,
+            _ => {}
+        }
+    }
+
+    /// Whether a request of `kind` to `peer` is open.
+    pub fn is_open(&self, peer: ActorId, kind: Kind) -> bool {
+        self.counts.get(peer).is_some_and(|c| c[kind as usize] > 0)
+    }
+
+    /// How many peers have a request of `kind` open.
+    pub fn busy_peers(&self, kind: Kind) -> usize {
+        self.busy_peers[kind as usize]
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Request> {
+        self.open.get(&id)
+    }
+
+    /// Counts another attempt at request `id`, due to be answered by `deadline`.
+    pub fn retried(&mut self, id: u64, deadline: Time) {
+        let Some(request) = self.open.get_mut(&id) else {
+            return;
+        };
+        self.deadlines.remove(&(request.deadline, id));
+        self.deadlines.insert((deadline, id));
+        request.deadline = deadline;
+        request.attempts += 1;
     }
 
     /// The earliest deadline of an open request.
     pub fn next_deadline(&self) -> Option<Time> {
-        self.open.values().map(|request| request.deadline).min()
+        self.deadlines.first().map(|&(deadline, _)| deadline)
     }
 
     /// Ids of the open requests whose deadline has passed at `now`, in id order.
     pub fn expired(&self, now: Time) -> Vec<u64> {
-        let expired = self.open.iter().filter(|(_, r)| r.deadline <= now);
-        expired.map(|(&id, _)| id).collect()
-    }
-
-    /// The peers with an open request that passes `test`.
-    pub fn peers(&self, test: impl Fn(&Request) -> bool) -> BTreeSet<ActorId> {
-        self.open
-            .values()
-            .filter(|r| test(r))
-            .map(|r| r.peer)
-            .collect()
+        let due = self
+            .deadlines
+            .iter()
+            .take_while(|&&(deadline, _)| deadline <= now);
+        let mut ids: Vec<u64> = due.map(|&(_, id)| id).collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Who request `id` went to, if it is open.
@@ -114,10 +172,24 @@ impl Requests {
     /// request from before the crash matches nothing.
     pub fn forget_all(&mut self) {
         self.open.clear();
+        self.deadlines.clear();
+        self.counts.clear();
+        self.busy_peers = [0; 3];
     }
 
     /// Closes every open request to `peer`.
     pub fn drop_peer(&mut self, peer: ActorId) {
-        self.open.retain(|_, request| request.peer != peer);
+        if self.counts.get(peer).is_none_or(|c| c == &[0; 3]) {
+            return;
+        }
+        let to_peer: Vec<u64> = self
+            .open
+            .iter()
+            .filter(|(_, request)| request.peer == peer)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in to_peer {
+            self.close(id);
+        }
     }
 }
