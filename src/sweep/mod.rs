@@ -67,19 +67,31 @@ pub enum SweepError {
     Threads(String),
 }
 
-/// The CSV header of a sweep of `base`.
+/// Columns every sweep writes, besides the grid's and the experiment's.
+const FIRST: [&str; 3] = ["scenario", "run", "rows_in_run"];
+const LAST: [&str; 3] = ["status", "message", "digest"];
+
+/// The CSV header of a sweep of `base`: its name, the grid values, the seed, the
+/// experiment's columns and the run's status. A grid column is named by its path, unless
+/// another column has that name (a grid over `miners` beside the summary's `miners`): then
+/// it is `grid.PATH`, so that every column can be found by its name.
 pub fn header(base: &Scenario) -> Vec<String> {
-    let mut columns: Vec<String> = ["scenario", "run", "rows_in_run"]
-        .map(String::from)
-        .to_vec();
-    columns.extend(grid::paths(base));
+    let results = experiments::columns(&base.experiment);
+    let taken = |name: &str| {
+        let fixed = FIRST.iter().chain(&LAST).chain(&["seed"]);
+        fixed.chain(results).any(|column| *column == name)
+    };
+    let grid = grid::paths(base)
+        .into_iter()
+        .map(|path| match taken(&path) {
+            true => format!("grid.{path}"),
+            false => path,
+        });
+    let mut columns: Vec<String> = FIRST.map(String::from).to_vec();
+    columns.extend(grid);
     columns.push("seed".into());
-    columns.extend(
-        experiments::columns(&base.experiment)
-            .iter()
-            .map(|c| c.to_string()),
-    );
-    columns.extend(["status", "message", "digest"].map(String::from));
+    columns.extend(results.iter().map(|c| c.to_string()));
+    columns.extend(LAST.map(String::from));
     columns
 }
 

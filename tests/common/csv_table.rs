@@ -36,21 +36,18 @@ impl Csv {
         writer.flush().unwrap();
     }
 
-    /// Index of the first column called `name`.
+    /// Index of the column called `name`, which must be the only one of that name.
     pub fn column(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|c| c == name)
-            .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.header))
-    }
-
-    /// Index of the last column called `name` (an experiment's column may share its name
-    /// with a grid path such as `miners`, which comes first).
-    pub fn last_column(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .rposition(|c| c == name)
-            .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.header))
+        let mut found = self.header.iter().enumerate().filter(|(_, c)| *c == name);
+        let (index, _) = found
+            .next()
+            .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.header));
+        assert!(
+            found.next().is_none(),
+            "two columns are called {name:?}: {:?}",
+            self.header
+        );
+        index
     }
 
     pub fn get(&self, row: usize, name: &str) -> &str {
@@ -62,15 +59,15 @@ impl Csv {
         self.rows[row][column] = value.to_string();
     }
 
-    /// The values of the first column called `name`.
+    /// The values of the column called `name`.
     pub fn text(&self, name: &str) -> Vec<&str> {
         let index = self.column(name);
         self.rows.iter().map(|row| row[index].as_str()).collect()
     }
 
-    /// The values of the last column called `name`, as numbers.
+    /// The values of the column called `name`, as numbers.
     pub fn numbers(&self, name: &str) -> Vec<f64> {
-        let index = self.last_column(name);
+        let index = self.column(name);
         self.rows
             .iter()
             .enumerate()

@@ -2,7 +2,7 @@
 //! run order with seeds innermost, every row can be run again alone, and a bad grid is
 //! refused with a message that names it.
 
-use crate::support::{cell, cli_digest, cli_sweep, is_digest, Csv, ScenarioText};
+use crate::support::{cell, cli_digest, cli_sweep, is_digest, medilanac, Csv, ScenarioText};
 use medilanac::sweep::{grid, header, run_job};
 use std::collections::BTreeSet;
 use tempfile::TempDir;
@@ -100,6 +100,13 @@ fn the_csv_is_byte_identical_for_any_number_of_threads() {
     }
 }
 
+/// The grid paths a sweep's CSV columns name, in the header's order.
+fn grid_paths(csv: &Csv) -> Vec<String> {
+    let names = &csv.header[3..csv.column("seed")];
+    let path = |name: &String| name.strip_prefix("grid.").unwrap_or(name).to_string();
+    names.iter().map(path).collect()
+}
+
 #[test]
 fn rows_come_in_run_order_with_seeds_innermost() {
     let root = TempDir::new().unwrap();
@@ -118,14 +125,15 @@ fn rows_come_in_run_order_with_seeds_innermost() {
     let (run_col, seed_col) = (csv.column("run"), csv.column("seed"));
     assert_eq!(&csv.header[..3], ["scenario", "run", "rows_in_run"]);
     assert_eq!(csv.header.last().map(String::as_str), Some("digest"));
-    let paths: Vec<String> = csv.header[3..seed_col].to_vec();
-    let mut sorted_paths = paths.clone();
-    sorted_paths.sort();
-    assert_eq!(sorted_paths, ["miners", "protocol.k"], "grid columns");
+    let mut grid_columns = csv.header[3..seed_col].to_vec();
+    grid_columns.sort();
+    // `miners` is also the summary's column, so the grid's is told apart.
+    assert_eq!(grid_columns, ["grid.miners", "protocol.k"], "grid columns");
+    let paths = grid_paths(&csv);
 
     let expected = expected_runs(&text, &paths, 2, 3);
     assert_eq!(csv.rows.len(), expected.len(), "one row per run");
-    let miners_measured = csv.last_column("miners");
+    let miners_measured = csv.column("miners");
     for (i, (row, (point, seed))) in csv.rows.iter().zip(&expected).enumerate() {
         assert_eq!(row[0], "small-sweep");
         assert_eq!(row[run_col], i.to_string(), "run column of row {i}");
@@ -159,7 +167,7 @@ fn any_row_runs_again_alone_with_its_digest() {
     cli_sweep(&text.write(root.path(), "sweep.toml"), &out, &[]).expect(0);
     let csv = Csv::read(&out);
     let seed_col = csv.column("seed");
-    let paths = &csv.header[3..seed_col];
+    let paths = grid_paths(&csv);
     // Two rows that differ in every grid value and in the seed.
     for index in [3, 8] {
         let row = &csv.rows[index];
@@ -274,6 +282,42 @@ fn a_seed_axis_is_refused_or_changes_the_runs() {
         "grid values seed = 1 and seed = 2 ran the same simulation:\n{}",
         std::fs::read_to_string(&out).unwrap()
     );
+}
+
+/// A grid over fields that other columns are named after (`miners` and `blocks`, which
+/// the summary reports too, and `seed`, each run's own) still gives every column its own
+/// name, so what is looked up by name is what was meant: the replay of a row reads the
+/// run's seed, not the grid's (it once read the first `seed` column, the grid's).
+#[test]
+fn grid_columns_never_share_a_name_with_other_columns() {
+    let root = TempDir::new().unwrap();
+    let grid = [("miners", "[8, 12]"), ("blocks", "[2]"), ("seed", "[3]")];
+    let text = small_sweep().sweep(2, &grid);
+    let file = text.write(root.path(), "clash.toml");
+    let out = root.path().join("clash.csv");
+    cli_sweep(&file, &out, &[]).expect(0);
+    let csv = Csv::read(&out);
+    let names: BTreeSet<&String> = csv.header.iter().collect();
+    assert_eq!(names.len(), csv.header.len(), "{:?}", csv.header);
+    for (i, row) in csv.rows.iter().enumerate() {
+        let at = |name: &str| row[csv.column(name)].clone();
+        assert_eq!(at("grid.miners"), at("miners"), "miners of row {i}");
+        assert_eq!(at("grid.seed"), "3", "the grid's seed in row {i}");
+        assert_eq!(
+            at("seed"),
+            (3 + i % 2).to_string(),
+            "the run's seed in row {i}"
+        );
+    }
+    let replay = medilanac([
+        "replay".as_ref(),
+        out.as_os_str(),
+        "--row".as_ref(),
+        "1".as_ref(),
+        "--scenario".as_ref(),
+        file.as_os_str(),
+    ]);
+    replay.expect(0);
 }
 
 /// Every row of a sweep has the header's columns. The header names the base experiment's
