@@ -273,8 +273,7 @@ impl Miner {
                 if let requests::Purpose::Audit { .. } = request.purpose {
                     self.holder_lost(from, "came back wiped", ctx);
                 }
-                self.peers.learn(from, branch);
-                self.requests.drop_peer(from);
+                self.learn_peer(from, branch);
                 self.gather(ctx, world);
                 return;
             }
@@ -285,8 +284,8 @@ impl Miner {
         match msg {
             Msg::Peers(list) => {
                 for (actor, branch) in list {
-                    if actor != ctx.me && self.peers.learn(actor, branch) {
-                        self.requests.drop_peer(actor);
+                    if actor != ctx.me {
+                        self.learn_peer(actor, branch);
                     }
                 }
                 self.gather(ctx, world);
@@ -397,6 +396,14 @@ impl Miner {
             }
             TIMEOUT_TIMER => self.check_timeouts(ctx, world),
             _ => {}
+        }
+    }
+
+    /// Knows `actor` as serving `branch`. An actor that changed branch came back wiped:
+    /// what was asked of its old branch will not be answered.
+    fn learn_peer(&mut self, actor: ActorId, branch: BranchId) {
+        if self.peers.learn(actor, branch) {
+            self.requests.drop_peer(actor);
         }
     }
 

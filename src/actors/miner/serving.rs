@@ -67,9 +67,7 @@ impl Miner {
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
-        if self.peers.learn(to, branch) {
-            self.requests.drop_peer(to);
-        }
+        self.learn_peer(to, branch);
         let peer = self.peers.get(to).expect("just learnt");
         let chunk = if peer.branch != branch || !peer.is_trusted(ctx.now) {
             if peer.needs_validation(ctx.now) {
