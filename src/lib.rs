@@ -13,6 +13,7 @@ pub mod experiments;
 pub mod export;
 pub mod invariants;
 pub mod plot;
+pub mod progress;
 pub mod protocol;
 pub mod replay;
 pub mod scenario;

@@ -3,9 +3,10 @@
 use super::{Failure, Outcome};
 use anyhow::anyhow;
 use medilanac::export::BranchFile;
+use medilanac::progress;
 use medilanac::scenario::Scenario;
-use medilanac::sim::{Level, RunEnd};
-use medilanac::simulation::{self, Outcome as RunOutcome};
+use medilanac::sim::{Level, RunEnd, Time};
+use medilanac::simulation::{self, Hooks, Outcome as RunOutcome, Sample};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +23,7 @@ pub fn run(scenario: &Scenario, options: &Options) -> Outcome {
         (_, true) => Some(Level::Debug),
         _ => Some(Level::Info),
     };
-    let outcome = simulation::run(scenario, options.seed, level);
+    let outcome = run_with_progress(scenario, options.seed, level);
     for line in &outcome.log {
         say!("[{:>12}] {}", line.time.to_string(), line.text);
     }
@@ -41,6 +42,40 @@ pub fn run(scenario: &Scenario, options: &Options) -> Outcome {
             env!("CARGO_PKG_VERSION"),
             outcome.seed
         ))),
+    }
+}
+
+/// Steps of a run's progress bar: thousandths of its virtual time.
+const STEPS: u64 = 1000;
+
+/// Runs the scenario with a bar of its virtual time on a terminal: a year of a large
+/// network takes a while, and the log is printed only at the end. The bar watches the run
+/// through the sampler hook, which cannot change it.
+fn run_with_progress(scenario: &Scenario, seed: u64, level: Option<Level>) -> RunOutcome {
+    let until = Time::from_secs_f64(scenario.duration);
+    let template = "{bar:40} {msg} of virtual time, {elapsed} elapsed, about {eta} left";
+    let bar = progress::bar(STEPS, template, true);
+    let mut tick = |at: Time, _: &Sample| {
+        bar.set_position(at.0 * STEPS / until.0.max(1));
+        bar.set_message(virtual_time(at, until));
+    };
+    let hooks = Hooks {
+        log_level: level,
+        sampler: Some((Time(until.0 / STEPS), &mut tick)),
+        ..Hooks::default()
+    };
+    let outcome = simulation::run_with(scenario, seed, hooks);
+    bar.finish_and_clear();
+    outcome
+}
+
+/// `at` of `until`, in days for runs of days, else in seconds.
+fn virtual_time(at: Time, until: Time) -> String {
+    const DAY: f64 = 86_400.0;
+    let (at, until) = (at.as_secs_f64(), until.as_secs_f64());
+    match until >= 2.0 * DAY {
+        true => format!("{:.1} of {:.1} days", at / DAY, until / DAY),
+        false => format!("{at:.0} of {until:.0} s"),
     }
 }
 

@@ -12,11 +12,10 @@ pub mod grid;
 use crate::experiments;
 use crate::scenario::{Scenario, ScenarioError};
 use grid::Job;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc;
 use thiserror::Error;
@@ -155,7 +154,9 @@ pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, S
         0
     };
     let mut file = OpenOptions::new().append(true).open(out).map_err(io)?;
-    let bar = progress_bar(jobs.len(), kept, options.progress);
+    let template = "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left";
+    let bar = crate::progress::bar(jobs.len() as u64, template, options.progress);
+    bar.set_position(kept as u64);
     let mut violations = Vec::new();
     let mut written = match kept {
         0 => 0,
@@ -193,22 +194,6 @@ pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, S
         kept,
         violations,
     })
-}
-
-fn progress_bar(total: usize, done: usize, wanted: bool) -> ProgressBar {
-    let bar = ProgressBar::new(total as u64);
-    if wanted && std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left",
-        )
-        .expect("valid template");
-        bar.set_style(style);
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_position(done as u64);
-    bar
 }
 
 /// One CSV record, quoted where needed.

@@ -272,3 +272,25 @@ fn placement_notes_in_later_blocks_say_truly_where_chunks_are() {
         .sum();
     assert_eq!(notes, 0);
 }
+
+/// A sampler only watches: the run it watches (cut into slices of virtual time at each
+/// sample, as the durability experiment and the run's progress bar do) ends with the
+/// digest of the run nobody watched, whatever the period.
+#[test]
+fn watching_a_run_at_any_period_does_not_change_it() {
+    use medilanac::sim::Time;
+    use medilanac::simulation::{run_with, Hooks, Sample};
+    let network = churning(60.0);
+    let unwatched = run(&network, 4, None).digest;
+    for period in [0.001, 7.0, 100.0, 799.0] {
+        let mut samples = 0;
+        let mut count = |_: Time, _: &Sample| samples += 1;
+        let hooks = Hooks {
+            sampler: Some((Time::from_secs_f64(period), &mut count)),
+            ..Hooks::default()
+        };
+        let watched = run_with(&network, 4, hooks).digest;
+        assert!(samples > 0, "a sampler every {period} s was never called");
+        assert_eq!(watched, unwatched, "watched every {period} s");
+    }
+}
