@@ -42,6 +42,21 @@ fn miners_that_come_back_wiped_are_known_afresh_not_blacklisted() {
     assert_eq!(outcome.violation, None);
 }
 
+/// A miner that learns a holder came back wiped (it announces a new branch) places the
+/// chunks it held again at once, if repair is on, rather than at the next audit; with
+/// repair off it places nothing again.
+#[test]
+fn a_holder_known_to_have_been_wiped_is_repaired_before_any_audit() {
+    let freed = |o: &medilanac::simulation::Outcome| -> u64 {
+        o.miners.iter().map(|m| m.stats.chunks_freed).sum()
+    };
+    // Audits would first run after the run's 800 s.
+    let before_audits = run(&churning(10_000.0), 2, None);
+    assert!(before_audits.miners.iter().all(|m| m.stats.audits == 0));
+    assert!(freed(&before_audits) > 0, "no chunk of a wiped holder was placed again");
+    assert_eq!(freed(&run(&churning(0.0), 2, None)), 0, "repair is off");
+}
+
 /// Repair keeps more blocks rebuildable. (It does not lower the count of blocks lost outright
 /// here: rule 8 fixes how much foreign data a block takes, so copies placed again compete with
 /// first placements; README, "Repair under rule 8".)

@@ -270,10 +270,7 @@ impl Miner {
                 .filter(|b| claimed.is_some_and(|c| c != *b))
             {
                 // The peer came back wiped, under a new key: know it afresh.
-                if let requests::Purpose::Audit { .. } = request.purpose {
-                    self.holder_lost(from, "came back wiped", ctx);
-                }
-                self.learn_peer(from, branch);
+                self.learn_peer(from, branch, ctx);
                 self.gather(ctx, world);
                 return;
             }
@@ -285,7 +282,7 @@ impl Miner {
             Msg::Peers(list) => {
                 for (actor, branch) in list {
                     if actor != ctx.me {
-                        self.learn_peer(actor, branch);
+                        self.learn_peer(actor, branch, ctx);
                     }
                 }
                 self.gather(ctx, world);
@@ -400,10 +397,15 @@ impl Miner {
     }
 
     /// Knows `actor` as serving `branch`. An actor that changed branch came back wiped:
-    /// what was asked of its old branch will not be answered.
-    fn learn_peer(&mut self, actor: ActorId, branch: BranchId) {
-        if self.peers.learn(actor, branch) {
-            self.requests.drop_peer(actor);
+    /// what was asked of its old branch will not be answered, and with repair on, the
+    /// chunks it held are placed again without waiting for the next audit.
+    fn learn_peer(&mut self, actor: ActorId, branch: BranchId, ctx: &mut Context<Msg>) {
+        if !self.peers.learn(actor, branch) {
+            return;
+        }
+        self.requests.drop_peer(actor);
+        if self.config.repair_period > Time::ZERO {
+            self.holder_lost(actor, "came back wiped", ctx);
         }
     }
 

@@ -154,9 +154,10 @@ impl OwnChunks {
     }
 
     /// Marks every chunk `actor` held as gone, and frees for re-placement the gone chunks of
-    /// each block left with fewer than `threshold` holders. Returns how many were freed.
-    pub fn holder_lost(&mut self, actor: ActorId, threshold: usize) -> usize {
-        let mut freed = 0;
+    /// each block left with fewer than `threshold` holders. Returns how many were freed, or
+    /// `None` if `actor` held none.
+    pub fn holder_lost(&mut self, actor: ActorId, threshold: usize) -> Option<usize> {
+        let (mut held, mut freed) = (false, 0);
         for slots in &mut self.blocks {
             let mut touched = false;
             for slot in slots.iter_mut() {
@@ -169,6 +170,7 @@ impl OwnChunks {
                 .iter()
                 .filter(|s| matches!(s.state, State::Placed { .. }))
                 .count();
+            held |= touched;
             if touched && holders < threshold {
                 for slot in slots.iter_mut().filter(|s| s.state == State::Gone) {
                     slot.state = State::Free;
@@ -176,7 +178,7 @@ impl OwnChunks {
                 }
             }
         }
-        freed
+        held.then_some(freed)
     }
 
     /// Frees a chunk that was offered to `to` and declined.

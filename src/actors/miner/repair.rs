@@ -48,7 +48,9 @@ impl Miner {
     /// Marks what `holder` held as lost and frees chunks for re-placement where needed.
     pub(super) fn holder_lost(&mut self, holder: ActorId, why: &str, ctx: &mut Context<Msg>) {
         let threshold = self.config.repair_threshold;
-        let freed = self.own.holder_lost(holder, threshold);
+        let Some(freed) = self.own.holder_lost(holder, threshold) else {
+            return;
+        };
         self.stats.holders_lost += 1;
         self.stats.chunks_freed += freed as u64;
         let number = self.number;

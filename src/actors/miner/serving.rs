@@ -67,7 +67,7 @@ impl Miner {
         ctx: &mut Context<Msg>,
         world: &mut World,
     ) {
-        self.learn_peer(to, branch);
+        self.learn_peer(to, branch, ctx);
         let peer = self.peers.get(to).expect("just learnt");
         let chunk = if peer.branch != branch || !peer.is_trusted(ctx.now) {
             if peer.needs_validation(ctx.now) {
