@@ -286,8 +286,8 @@ fn a_seed_axis_is_refused_or_changes_the_runs() {
 
 /// A grid over fields that other columns are named after (`miners` and `blocks`, which
 /// the summary reports too, and `seed`, each run's own) still gives every column its own
-/// name, so what is looked up by name is what was meant: the replay of a row reads the
-/// run's seed, not the grid's (it once read the first `seed` column, the grid's).
+/// name, so what is looked up by name is what was meant (the plots look up `seed` and
+/// `miners` by name, and took the first of two), and a row of such a sweep replays.
 #[test]
 fn grid_columns_never_share_a_name_with_other_columns() {
     let root = TempDir::new().unwrap();

@@ -53,7 +53,10 @@ fn a_holder_known_to_have_been_wiped_is_repaired_before_any_audit() {
     // Audits would first run after the run's 800 s.
     let before_audits = run(&churning(10_000.0), 2, None);
     assert!(before_audits.miners.iter().all(|m| m.stats.audits == 0));
-    assert!(freed(&before_audits) > 0, "no chunk of a wiped holder was placed again");
+    assert!(
+        freed(&before_audits) > 0,
+        "no chunk of a wiped holder was placed again"
+    );
     assert_eq!(freed(&run(&churning(0.0), 2, None)), 0, "repair is off");
 }
 

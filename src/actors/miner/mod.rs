@@ -400,12 +400,13 @@ impl Miner {
     /// what was asked of its old branch will not be answered, and with repair on, the
     /// chunks it held are placed again without waiting for the next audit.
     fn learn_peer(&mut self, actor: ActorId, branch: BranchId, ctx: &mut Context<Msg>) {
+        let old = self.peers.get(actor).map(|peer| peer.branch);
         if !self.peers.learn(actor, branch) {
             return;
         }
         self.requests.drop_peer(actor);
-        if self.config.repair_period > Time::ZERO {
-            self.holder_lost(actor, "came back wiped", ctx);
+        if let Some(old) = old.filter(|_| self.config.repair_period > Time::ZERO) {
+            self.holder_lost(old, "came back wiped", ctx);
         }
     }
 
@@ -483,7 +484,7 @@ impl Miner {
         }
         let request = self.requests.close(id).expect("request is open");
         if let requests::Purpose::Audit { .. } = request.purpose {
-            self.holder_lost(request.peer, "did not answer an audit", ctx);
+            self.audit_failed(request.peer, "did not answer an audit", ctx);
         }
         let until = ctx.now + self.config.backoff_max;
         if let Some(peer) = self.peers.get_mut(request.peer) {

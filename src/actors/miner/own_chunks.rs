@@ -3,8 +3,9 @@
 //! A chunk is free until a validated peer asks for it, offered while that peer builds its
 //! block, and placed once the peer reports the block that embeds it. An offer that is not
 //! confirmed in time frees the chunk again, so a peer that vanishes strands nothing. A
-//! placed chunk whose holder fails an audit is gone, and is placed again once its block has
-//! fewer holders than the repair threshold (DESIGN rule 14).
+//! placed chunk whose holder fails an audit, or is known to have come back wiped, is gone,
+//! and is placed again once its block has fewer holders than the repair threshold (DESIGN
+//! rule 14).
 
 use crate::protocol::{BranchId, Chunk, ChunkId, Placement};
 use crate::sim::{ActorId, Time};
@@ -153,15 +154,15 @@ impl OwnChunks {
         slot.is_some_and(|slot| *slot.chunk == *chunk)
     }
 
-    /// Marks every chunk `actor` held as gone, and frees for re-placement the gone chunks of
-    /// each block left with fewer than `threshold` holders. Returns how many were freed, or
-    /// `None` if `actor` held none.
-    pub fn holder_lost(&mut self, actor: ActorId, threshold: usize) -> Option<usize> {
+    /// Marks every chunk placed on branch `holder` as gone, and frees for re-placement the
+    /// gone chunks of each block left with fewer than `threshold` holders. Returns how many
+    /// were freed, or `None` if `holder` held none.
+    pub fn holder_lost(&mut self, holder: BranchId, threshold: usize) -> Option<usize> {
         let (mut held, mut freed) = (false, 0);
         for slots in &mut self.blocks {
             let mut touched = false;
             for slot in slots.iter_mut() {
-                if matches!(slot.state, State::Placed { at, .. } if at.actor == actor) {
+                if matches!(slot.state, State::Placed { holder: on, .. } if on == holder) {
                     slot.state = State::Gone;
                     touched = true;
                 }

@@ -2,14 +2,15 @@
 //!
 //! Each repair period the miner audits every branch that holds its chunks: it asks for one
 //! of them (a different one each round) and checks the answer byte for byte. A holder that
-//! answers wrongly, or not at all after its retries, has lost them all; chunks of blocks
-//! left with fewer than `repair_threshold` holders are offered again to the next peer that
-//! asks, so each block keeps its holders.
+//! answers wrongly, or not at all after its retries, has lost them all, and so has one
+//! known to have come back wiped (it names a new branch); chunks of blocks left with fewer
+//! than `repair_threshold` holders are offered again to the next peer that asks, so each
+//! block keeps its holders.
 
 use super::requests::{Kind, Purpose};
 use super::{Miner, REPAIR_TIMER};
 use crate::actors::message::{ChunkAnswer, Msg};
-use crate::protocol::ChunkId;
+use crate::protocol::{BranchId, ChunkId};
 use crate::sim::{ActorId, Context, Level};
 
 impl Miner {
@@ -41,12 +42,20 @@ impl Miner {
     ) {
         let kept = answer.is_some_and(|served| self.own.is_ours(chunk, &served.0));
         if !kept {
-            self.holder_lost(holder, "failed an audit", ctx);
+            self.audit_failed(holder, "failed an audit", ctx);
         }
     }
 
-    /// Marks what `holder` held as lost and frees chunks for re-placement where needed.
-    pub(super) fn holder_lost(&mut self, holder: ActorId, why: &str, ctx: &mut Context<Msg>) {
+    /// The branch `holder` serves lost what it held of ours.
+    pub(super) fn audit_failed(&mut self, holder: ActorId, why: &str, ctx: &mut Context<Msg>) {
+        if let Some(peer) = self.peers.get(holder) {
+            self.holder_lost(peer.branch, why, ctx);
+        }
+    }
+
+    /// Marks what branch `holder` held as lost and frees chunks for re-placement where
+    /// needed.
+    pub(super) fn holder_lost(&mut self, holder: BranchId, why: &str, ctx: &mut Context<Msg>) {
         let threshold = self.config.repair_threshold;
         let Some(freed) = self.own.holder_lost(holder, threshold) else {
             return;
@@ -55,7 +64,8 @@ impl Miner {
         self.stats.chunks_freed += freed as u64;
         let number = self.number;
         ctx.log(Level::Debug, || {
-            format!("Miner {number}: holder actor {holder} {why}; {freed} chunks to place again")
+            let short = holder.short();
+            format!("Miner {number}: holder {short} {why}; {freed} chunks to place again")
         });
     }
 }
