@@ -169,7 +169,7 @@ pub fn sweep(base: &Scenario, out: &Path, options: &Options) -> Result<Report, S
                 - 1
         }
     };
-    let seed_column = 3 + grid::paths(base).len();
+    let seed_column = FIRST.len() + grid::paths(base).len();
     run_in_order(&jobs[kept..], options.threads, |rows| {
         let text: String = rows.iter().map(|row| csv_line(row)).collect();
         file.write_all(text.as_bytes())

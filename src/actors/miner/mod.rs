@@ -400,12 +400,11 @@ impl Miner {
     /// what was asked of its old branch will not be answered, and with repair on, the
     /// chunks it held are placed again without waiting for the next audit.
     fn learn_peer(&mut self, actor: ActorId, branch: BranchId, ctx: &mut Context<Msg>) {
-        let old = self.peers.get(actor).map(|peer| peer.branch);
-        if !self.peers.learn(actor, branch) {
+        let Some(old) = self.peers.learn(actor, branch) else {
             return;
-        }
+        };
         self.requests.drop_peer(actor);
-        if let Some(old) = old.filter(|_| self.config.repair_period > Time::ZERO) {
+        if self.config.repair_period > Time::ZERO {
             self.holder_lost(old, "came back wiped", ctx);
         }
     }

@@ -167,12 +167,15 @@ impl OwnChunks {
                     touched = true;
                 }
             }
+            if !touched {
+                continue;
+            }
+            held = true;
             let holders = slots
                 .iter()
                 .filter(|s| matches!(s.state, State::Placed { .. }))
                 .count();
-            held |= touched;
-            if touched && holders < threshold {
+            if holders < threshold {
                 for slot in slots.iter_mut().filter(|s| s.state == State::Gone) {
                     slot.state = State::Free;
                     freed += 1;

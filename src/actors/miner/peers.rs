@@ -82,12 +82,12 @@ pub struct PeerBook {
 
 impl PeerBook {
     /// Adds a peer under the branch it claims; validation checks the claim. An actor that
-    /// now claims another branch (it came back wiped) is known afresh; returns whether an
-    /// entry was replaced, so the caller can forget what it asked of the old branch.
-    pub fn learn(&mut self, actor: ActorId, branch: BranchId) -> bool {
+    /// now claims another branch (it came back wiped) is known afresh; returns the branch
+    /// it replaced, so the caller can forget what it asked of the old one.
+    pub fn learn(&mut self, actor: ActorId, branch: BranchId) -> Option<BranchId> {
         let known = self.get(actor).map(|peer| peer.branch);
         if known == Some(branch) {
-            return false;
+            return None;
         }
         let peer = Peer {
             branch,
@@ -101,7 +101,7 @@ impl PeerBook {
             self.peers.resize_with(actor + 1, || None);
         }
         self.peers[actor] = Some(peer);
-        known.is_some()
+        known
     }
 
     pub fn get(&self, actor: ActorId) -> Option<&Peer> {

@@ -69,7 +69,7 @@ impl Miner {
     ) {
         self.learn_peer(to, branch, ctx);
         let peer = self.peers.get(to).expect("just learnt");
-        let chunk = if peer.branch != branch || !peer.is_trusted(ctx.now) {
+        let chunk = if !peer.is_trusted(ctx.now) {
             if peer.needs_validation(ctx.now) {
                 self.validate(to, ctx);
             }
