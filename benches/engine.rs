@@ -28,12 +28,14 @@ struct Player;
 
 impl Actor for Player {
     type Msg = Ball;
+    type Timer = u64;
+    type Observation = ();
     type Env = ();
-    fn start(&mut self, ctx: &mut Context<Ball>, _: &mut ()) {
+    fn start(&mut self, ctx: &mut Context<Self>, _: &mut ()) {
         let to = ctx.rng.gen_range(0..ACTORS);
         ctx.send(to, Ball(0));
     }
-    fn receive(&mut self, _: ActorId, ball: Ball, ctx: &mut Context<Ball>, _: &mut ()) {
+    fn receive(&mut self, _: ActorId, ball: Ball, ctx: &mut Context<Self>, _: &mut ()) {
         if ball.0 < HOPS {
             let to = ctx.rng.gen_range(0..ACTORS);
             ctx.send(to, Ball(ball.0 + 1));
@@ -42,7 +44,7 @@ impl Actor for Player {
             }
         }
     }
-    fn timer(&mut self, _: u64, _: &mut Context<Ball>, _: &mut ()) {}
+    fn timer(&mut self, _: u64, _: &mut Context<Self>, _: &mut ()) {}
 }
 
 fn engine(c: &mut Criterion) {

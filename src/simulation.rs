@@ -4,7 +4,9 @@
 //! and logs as "Miner i"), the patients come after. Keys are derived from the seed, so the
 //! whole run, and its digest, follows from the scenario and the seed.
 
-use crate::actors::{Behaviour, Exchange, Miner, MinerStats, Msg, Node, Patient, World};
+use crate::actors::{
+    Behaviour, Exchange, Miner, MinerStats, Msg, Node, Observation, Patient, World,
+};
 use crate::chaos::{self, Drawn};
 use crate::invariants::{self, Invariant, Violation};
 use crate::protocol::keys::VerifyStats;
@@ -177,7 +179,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let mut checks = invariants::during_run();
     checks.extend(hooks.invariants);
     let mut broken = "";
-    let mut check = |event: &EventRecord, nodes: &[Node], world: &mut World| {
+    let mut check = |event: &EventRecord, _: &[Observation], nodes: &[Node], world: &mut World| {
         checks.iter_mut().try_for_each(|invariant| {
             broken = invariant.rule();
             invariant.check(event, nodes, world)

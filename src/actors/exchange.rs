@@ -4,9 +4,9 @@
 //! trust by validating each other.
 
 use super::message::Msg;
-use super::World;
+use super::Ctx;
 use crate::protocol::BranchId;
-use crate::sim::{ActorId, Context};
+use crate::sim::ActorId;
 
 /// Records announcements in arrival order and lists them on request; an address that
 /// announces a new branch (its miner came back wiped) replaces its old entry.
@@ -16,7 +16,7 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Context<Msg>, _: &mut World) {
+    pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Ctx) {
         match msg {
             Msg::Announce { branch } => match self.announced.iter_mut().find(|(a, _)| *a == from) {
                 Some(entry) => entry.1 = branch,

@@ -7,15 +7,29 @@
 //! [`MAX_DOUBLINGS`] doublings, so a lost message or a miner that is down loses nothing.
 
 use super::message::Msg;
-use super::World;
+use super::{Ctx, World};
 use crate::protocol::{Bytes, KeyPair, Record};
-use crate::sim::{ActorId, Context, Time};
+use crate::sim::{ActorId, Time, Timer};
 use rand::RngCore;
 use std::collections::BTreeMap;
 
-/// Timer 0 submits the next record; timer `RESEND + sequence` resends that record.
-const NEXT_RECORD: u64 = 0;
-const RESEND: u64 = 1;
+/// A patient's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatientTimer {
+    /// Submit the next record.
+    NextRecord,
+    /// Send record `sequence` again, unless it was acknowledged.
+    Resend { sequence: u64 },
+}
+
+impl Timer for PatientTimer {
+    fn code(&self) -> u64 {
+        match self {
+            PatientTimer::NextRecord => 0,
+            PatientTimer::Resend { sequence } => 1 + sequence,
+        }
+    }
+}
 /// Most doublings of the wait between resends of one record.
 const MAX_DOUBLINGS: u32 = 6;
 
@@ -51,8 +65,8 @@ impl Patient {
     }
 
     /// The first record goes out half an interval in, so it is waiting when blocks start.
-    pub fn start(&mut self, ctx: &mut Context<Msg>, _: &mut World) {
-        ctx.set_timer(Time(self.interval.0 / 2), NEXT_RECORD);
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        ctx.set_timer(Time(self.interval.0 / 2), PatientTimer::NextRecord);
     }
 
     pub fn receive(&mut self, from: ActorId, msg: Msg) {
@@ -63,14 +77,14 @@ impl Patient {
         }
     }
 
-    pub fn timer(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
-        match id {
-            NEXT_RECORD => self.submit_next(ctx, world),
-            resend => self.send(resend - RESEND, ctx),
+    pub fn timer(&mut self, timer: PatientTimer, ctx: &mut Ctx, world: &mut World) {
+        match timer {
+            PatientTimer::NextRecord => self.submit_next(ctx, world),
+            PatientTimer::Resend { sequence } => self.send(sequence, ctx),
         }
     }
 
-    fn submit_next(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
+    fn submit_next(&mut self, ctx: &mut Ctx, world: &mut World) {
         if self.remaining == 0 {
             return;
         }
@@ -83,18 +97,18 @@ impl Patient {
         self.sequence += 1;
         self.remaining -= 1;
         if self.remaining > 0 {
-            ctx.set_timer(self.interval, NEXT_RECORD);
+            ctx.set_timer(self.interval, PatientTimer::NextRecord);
         }
     }
 
     /// Sends record `sequence` (again), unless it was acknowledged, and arms its resend.
-    fn send(&mut self, sequence: u64, ctx: &mut Context<Msg>) {
+    fn send(&mut self, sequence: u64, ctx: &mut Ctx) {
         let Some((record, sends)) = self.unacknowledged.get_mut(&sequence) else {
             return;
         };
         ctx.send(self.miner, Msg::Submit(Box::new(record.clone())));
         let wait = self.interval.times(1 << (*sends).min(MAX_DOUBLINGS));
         *sends += 1;
-        ctx.set_timer(wait, RESEND + sequence);
+        ctx.set_timer(wait, PatientTimer::Resend { sequence });
     }
 }

@@ -3,9 +3,11 @@
 //! Events are ordered by (virtual time, sequence number), so ties resolve in the order they
 //! were scheduled and a run is a pure function of its actors, seed and network model. Time
 //! jumps straight to the next event; idle periods cost nothing. Actors never touch the queue:
-//! they push commands (send, set a timer) into their [`Context`], and the loop turns those
-//! into events after the handler returns. The loop knows nothing of blocks or chunks.
+//! they push commands (send, set or cancel a timer, observe) into their [`Out`] buffer (see
+//! [`super::actor`]), and the loop turns those into events after the handler returns. The
+//! loop knows nothing of blocks or chunks.
 
+use super::actor::{Actor, ActorId, Command, Context, Level, LogLine, Message, Out, Timer};
 use super::network::{NetworkModel, Uplinks};
 use super::random::{stream, Rng};
 use super::time::Time;
@@ -13,94 +15,6 @@ use crate::protocol::Hash;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-
-/// Index of an actor in the engine.
-pub type ActorId = usize;
-
-/// What the loop needs to know of a message: a name for logs and traces, and its size.
-pub trait Message: Clone {
-    fn kind(&self) -> &'static str;
-    fn wire_size(&self) -> usize;
-}
-
-/// A state machine driven by messages and timers.
-pub trait Actor {
-    type Msg: Message;
-    /// State shared by all actors of one run (protocol parameters, caches).
-    type Env;
-    fn start(&mut self, ctx: &mut Context<Self::Msg>, env: &mut Self::Env);
-    fn receive(
-        &mut self,
-        from: ActorId,
-        msg: Self::Msg,
-        ctx: &mut Context<Self::Msg>,
-        env: &mut Self::Env,
-    );
-    fn timer(&mut self, id: u64, ctx: &mut Context<Self::Msg>, env: &mut Self::Env);
-    /// Called when the actor comes back after being down; `wiped` says its storage was
-    /// lost too. Timers set before it went down never fire.
-    fn restart(&mut self, wiped: bool, ctx: &mut Context<Self::Msg>, env: &mut Self::Env) {
-        let _ = wiped;
-        self.start(ctx, env);
-    }
-}
-
-/// How much an actor's log line matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// Milestones: blocks added, chunks found.
-    Info,
-    /// Protocol steps: validations, offers, retries.
-    Debug,
-}
-
-/// One line an actor logged.
-#[derive(Clone, Debug)]
-pub struct LogLine {
-    pub time: Time,
-    pub actor: ActorId,
-    pub level: Level,
-    pub text: String,
-}
-
-/// An actor's window on the world while it handles one event.
-pub struct Context<'a, M> {
-    pub me: ActorId,
-    pub now: Time,
-    pub rng: &'a mut Rng,
-    out: &'a mut Vec<Command<M>>,
-    log: &'a mut Vec<LogLine>,
-    log_level: Option<Level>,
-}
-
-enum Command<M> {
-    Send { to: ActorId, msg: M },
-    Timer { after: Time, id: u64 },
-}
-
-impl<M> Context<'_, M> {
-    pub fn send(&mut self, to: ActorId, msg: M) {
-        self.out.push(Command::Send { to, msg });
-    }
-
-    /// Calls the actor's `timer` with `id` after `after`.
-    pub fn set_timer(&mut self, after: Time, id: u64) {
-        self.out.push(Command::Timer { after, id });
-    }
-
-    /// Records a log line; `text` is only formatted if the level is being kept.
-    pub fn log(&mut self, level: Level, text: impl FnOnce() -> String) {
-        if self.log_level.is_some_and(|kept| level <= kept) {
-            let line = LogLine {
-                time: self.now,
-                actor: self.me,
-                level,
-                text: text(),
-            };
-            self.log.push(line);
-        }
-    }
-}
 
 /// What one dispatched event was, for the journal digest and for traces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +36,7 @@ pub enum EventKind {
         sent: Time,
     },
     Timer {
+        /// The timer's [`Timer::code`].
         id: u64,
     },
     /// The actor crashes, or leaves for good.
@@ -165,25 +80,31 @@ pub struct Stop {
     pub reason: String,
 }
 
-/// A check run after every dispatched event, shown the event and every actor (indexed by
-/// [`ActorId`]).
-pub type Check<'c, A> =
-    &'c mut dyn FnMut(&EventRecord, &[A], &mut <A as Actor>::Env) -> Result<(), String>;
+/// A check run after every dispatched event, shown the event, the observations its handler
+/// reported, and every actor (indexed by [`ActorId`]).
+pub type Check<'c, A> = &'c mut dyn FnMut(
+    &EventRecord,
+    &[<A as Actor>::Observation],
+    &[A],
+    &mut <A as Actor>::Env,
+) -> Result<(), String>;
 
-enum Event<M> {
+enum Event<A: Actor> {
     Start,
     Deliver {
         from: ActorId,
-        msg: M,
+        msg: A::Msg,
         sent: Time,
         /// The message's wire size, taken once when it was sent.
         size: usize,
     },
     /// A timer set during the actor's life number `life`.
     Timer {
-        id: u64,
+        timer: A::Timer,
         life: u32,
     },
+    /// A timer that was cancelled before it fired.
+    Cancelled,
     Down {
         for_good: bool,
     },
@@ -234,13 +155,13 @@ impl Ord for Scheduled {
 
 /// Pending events by slot; freed slots are reused, so the store stays as large as the
 /// queue's peak.
-struct Slots<M> {
-    events: Vec<Option<(ActorId, Event<M>)>>,
+struct Slots<A: Actor> {
+    events: Vec<Option<(ActorId, Event<A>)>>,
     free: Vec<u32>,
 }
 
-impl<M> Slots<M> {
-    fn put(&mut self, actor: ActorId, event: Event<M>) -> u32 {
+impl<A: Actor> Slots<A> {
+    fn put(&mut self, actor: ActorId, event: Event<A>) -> u32 {
         match self.free.pop() {
             Some(slot) => {
                 self.events[slot as usize] = Some((actor, event));
@@ -253,7 +174,7 @@ impl<M> Slots<M> {
         }
     }
 
-    fn take(&mut self, slot: u32) -> (ActorId, Event<M>) {
+    fn take(&mut self, slot: u32) -> (ActorId, Event<A>) {
         self.free.push(slot);
         self.events[slot as usize]
             .take()
@@ -273,17 +194,20 @@ pub struct Engine<A: Actor> {
     network_rng: Rng,
     uplinks: Uplinks,
     queue: BinaryHeap<Scheduled>,
-    slots: Slots<A::Msg>,
+    slots: Slots<A>,
     now: Time,
     seq: u64,
     journal: Sha256,
     /// The bytes one event adds to the journal (kept to reuse its allocation).
     entry: Vec<u8>,
     stats: EngineStats,
-    out: Vec<Command<A::Msg>>,
+    out: Out<A>,
+    /// What the handler of the current event observed, shown to the check.
+    observed: Vec<A::Observation>,
     log: Vec<LogLine>,
-    log_level: Option<Level>,
     observer: Option<Observer<A::Msg>>,
+    /// Per actor: the slots of its pending timers, so a cancelled one can be found.
+    timers: Vec<Vec<u32>>,
     /// Whether each actor is running (started and not down).
     alive: Vec<bool>,
     /// Whether each actor left for good.
@@ -327,10 +251,11 @@ impl<A: Actor> Engine<A> {
             journal: Sha256::new(),
             entry: Vec::new(),
             stats: EngineStats::default(),
-            out: Vec::new(),
+            out: Out::default(),
+            observed: Vec::new(),
             log: Vec::new(),
-            log_level: None,
             observer: None,
+            timers: vec![Vec::new(); count],
             alive: vec![false; count],
             gone: vec![false; count],
             lives: vec![0; count],
@@ -363,7 +288,7 @@ impl<A: Actor> Engine<A> {
 
     /// Keeps actors' log lines up to `level` (none are kept by default).
     pub fn keep_log(&mut self, level: Option<Level>) {
-        self.log_level = level;
+        self.out = Out::keeping_log(level);
     }
 
     /// Calls `observer` with every event before it is dispatched.
@@ -379,16 +304,17 @@ impl<A: Actor> Engine<A> {
         self.observer = Some(Box::new(observer));
     }
 
-    fn schedule(&mut self, at: Time, actor: ActorId, event: Event<A::Msg>) {
+    fn schedule(&mut self, at: Time, actor: ActorId, event: Event<A>) -> u32 {
         let seq = self.seq;
         self.seq += 1;
         let slot = self.slots.put(actor, event);
         self.queue.push(Scheduled { at, seq, slot });
+        slot
     }
 
     /// Dispatches events in order until none are left or the next lies past `deadline`.
     pub fn run(&mut self, env: &mut A::Env, deadline: Time) -> RunEnd {
-        self.run_checked(env, deadline, &mut |_, _, _| Ok(()))
+        self.run_checked(env, deadline, &mut |_, _, _, _| Ok(()))
     }
 
     /// Like [`Engine::run`], calling `check` after every event and stopping at the first
@@ -410,7 +336,7 @@ impl<A: Actor> Engine<A> {
                     "a message was delivered at {} before it was sent at {sent}",
                     record.time
                 )),
-                _ => check(&record, &self.actors, env),
+                _ => check(&record, &self.observed, &self.actors, env),
             };
             if let Err(reason) = checked {
                 self.stopped = Some(Stop { record, reason });
@@ -430,7 +356,7 @@ impl<A: Actor> Engine<A> {
         let Scheduled { at, seq, slot } = scheduled;
         let (actor, event) = self.slots.take(slot);
         self.now = at;
-        if !self.applies(actor, &event) {
+        if !self.applies(actor, slot, &event) {
             return None;
         }
         let kind = match &event {
@@ -446,7 +372,8 @@ impl<A: Actor> Engine<A> {
                 size: *size,
                 sent: *sent,
             },
-            Event::Timer { id, .. } => EventKind::Timer { id: *id },
+            Event::Timer { timer, .. } => EventKind::Timer { id: timer.code() },
+            Event::Cancelled => unreachable!("a cancelled timer does not apply"),
             Event::Down { for_good } => EventKind::Down {
                 for_good: *for_good,
             },
@@ -463,21 +390,14 @@ impl<A: Actor> Engine<A> {
             kind,
         };
         self.record(record, message);
-        let mut ctx = Context {
-            me: actor,
-            now: at,
-            rng: &mut self.rngs[actor],
-            out: &mut self.out,
-            log: &mut self.log,
-            log_level: self.log_level,
-        };
+        let mut ctx = Context::new(actor, at, &mut self.rngs[actor], &mut self.out);
         let target = &mut self.actors[actor];
         match event {
             Event::Start => target.start(&mut ctx, env),
             Event::Deliver { from, msg, .. } => target.receive(from, msg, &mut ctx, env),
-            Event::Timer { id, .. } => target.timer(id, &mut ctx, env),
+            Event::Timer { timer, .. } => target.timer(timer, &mut ctx, env),
             Event::Up { wiped } => target.restart(wiped, &mut ctx, env),
-            Event::Down { .. } => {}
+            Event::Down { .. } | Event::Cancelled => {}
         }
         self.apply_commands(actor);
         Some(record)
@@ -485,7 +405,7 @@ impl<A: Actor> Engine<A> {
 
     /// Whether an event still means something for its actor, updating liveness: deliveries
     /// and timers reach only running actors, timers only in the life they were set in.
-    fn applies(&mut self, actor: ActorId, event: &Event<A::Msg>) -> bool {
+    fn applies(&mut self, actor: ActorId, slot: u32, event: &Event<A>) -> bool {
         let alive = self.alive[actor];
         match event {
             Event::Start | Event::Up { .. } if !alive => self.alive[actor] = true,
@@ -494,13 +414,23 @@ impl<A: Actor> Engine<A> {
                 self.alive[actor] = false;
                 self.gone[actor] = *for_good;
                 self.lives[actor] += 1;
+                self.timers[actor].clear();
             }
             Event::Down { .. } => return false,
             Event::Deliver { .. } if !alive => {
                 self.stats.messages_to_down += 1;
                 return false;
             }
-            Event::Timer { life, .. } => return alive && *life == self.lives[actor],
+            Event::Timer { life, .. } => {
+                if *life != self.lives[actor] {
+                    return false;
+                }
+                let pending = &mut self.timers[actor];
+                let at = pending.iter().position(|&s| s == slot);
+                pending.swap_remove(at.expect("a live timer is pending"));
+                return alive;
+            }
+            Event::Cancelled => return false,
             Event::Deliver { .. } => {}
         }
         true
@@ -540,16 +470,41 @@ impl<A: Actor> Engine<A> {
 
     fn apply_commands(&mut self, actor: ActorId) {
         let mut out = std::mem::take(&mut self.out);
-        for command in out.drain(..) {
+        self.observed.clear();
+        for command in out.drain() {
             match command {
                 Command::Send { to, msg } => self.send(actor, to, msg),
-                Command::Timer { after, id } => {
+                Command::SetTimer { after, timer } => {
                     let life = self.lives[actor];
-                    self.schedule(self.now + after, actor, Event::Timer { id, life })
+                    let event = Event::Timer { timer, life };
+                    let slot = self.schedule(self.now + after, actor, event);
+                    self.timers[actor].push(slot);
                 }
+                Command::CancelTimer(timer) => self.cancel(actor, &timer),
+                Command::Observe(observation) => self.observed.push(observation),
+                Command::Log { level, text } => self.log.push(LogLine {
+                    time: self.now,
+                    actor,
+                    level,
+                    text,
+                }),
             }
         }
         self.out = out;
+    }
+
+    /// Cancels `actor`'s pending timers equal to `timer`: their slots are left to be
+    /// popped and dropped, unjournaled, as timers of an earlier life are.
+    fn cancel(&mut self, actor: ActorId, timer: &A::Timer) {
+        let slots = &mut self.slots.events;
+        self.timers[actor].retain(|&slot| {
+            let entry = &mut slots[slot as usize];
+            let matches = matches!(entry, Some((_, Event::Timer { timer: t, .. })) if t == timer);
+            if matches {
+                *entry = Some((actor, Event::Cancelled));
+            }
+            !matches
+        });
     }
 
     /// Puts `msg` on `from`'s link, behind what it sent before, and schedules the copies

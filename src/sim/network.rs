@@ -7,7 +7,7 @@
 //! partition separates its ends. The model is a pure function of its settings and the
 //! network's random stream, and knows nothing of what the messages carry.
 
-use super::engine::ActorId;
+use super::actor::ActorId;
 use super::random::Rng;
 use super::time::Time;
 use rand::Rng as _;

@@ -21,14 +21,16 @@ struct Echo;
 
 impl Actor for Echo {
     type Msg = Ping;
+    type Timer = u64;
+    type Observation = ();
     type Env = Vec<(ActorId, u64)>;
-    fn start(&mut self, ctx: &mut Context<Ping>, _: &mut Self::Env) {
-        for id in [3, 1, 2] {
+    fn start(&mut self, ctx: &mut Context<Self>, _: &mut Self::Env) {
+        for id in [3u64, 1, 2] {
             ctx.set_timer(Time(1_000), id);
         }
     }
-    fn receive(&mut self, _: ActorId, _: Ping, _: &mut Context<Ping>, _: &mut Self::Env) {}
-    fn timer(&mut self, id: u64, ctx: &mut Context<Ping>, fired: &mut Self::Env) {
+    fn receive(&mut self, _: ActorId, _: Ping, _: &mut Context<Self>, _: &mut Self::Env) {}
+    fn timer(&mut self, id: u64, ctx: &mut Context<Self>, fired: &mut Self::Env) {
         fired.push((ctx.me, id));
         ctx.send(0, Ping);
     }
@@ -84,6 +86,38 @@ fn messages_arrive_after_the_network_latency() {
     engine.run(&mut Vec::new(), Time::MAX);
     // Timers at 1 ms, default latency 20 ms.
     assert_eq!(*deliveries.borrow(), vec![Time(21_000); 3]);
+}
+
+/// Sets timers 1 and 2 twice each at start; cancels timer 2 when the first timer 1 fires.
+struct Canceller;
+
+impl Actor for Canceller {
+    type Msg = Ping;
+    type Timer = u64;
+    type Observation = ();
+    type Env = Vec<(Time, u64)>;
+    fn start(&mut self, ctx: &mut Context<Self>, _: &mut Self::Env) {
+        for (at, id) in [(1, 1u64), (2, 2), (3, 1), (4, 2)] {
+            ctx.set_timer(Time(at * 1_000), id);
+        }
+    }
+    fn receive(&mut self, _: ActorId, _: Ping, _: &mut Context<Self>, _: &mut Self::Env) {}
+    fn timer(&mut self, id: u64, ctx: &mut Context<Self>, fired: &mut Self::Env) {
+        if fired.is_empty() {
+            ctx.cancel_timer(2u64);
+        }
+        fired.push((ctx.now, id));
+    }
+}
+
+#[test]
+fn a_cancelled_timer_never_fires_and_others_still_do() {
+    let mut engine = Engine::new(vec![Canceller], 1, NetworkModel::default());
+    let mut fired = Vec::new();
+    engine.run(&mut fired, Time::MAX);
+    assert_eq!(fired, vec![(Time(1_000), 1), (Time(3_000), 1)]);
+    // A cancelled timer is no event: the start and the two timers that fired.
+    assert_eq!(engine.stats().events, 3);
 }
 
 /// A miner that was told "no chunk" by a peer does not ask that peer again before the peer

@@ -34,6 +34,10 @@ impl Chain {
         &self.blocks
     }
 
+    pub fn into_blocks(self) -> Vec<Block> {
+        self.blocks
+    }
+
     pub fn push(&mut self, block: Block, links: u16) {
         self.tip.push_block(&block, block.hash(), links);
         let files = block.records.iter().map(Record::leaf).collect();

@@ -3,7 +3,9 @@
 //! A miner turns patients' records into blocks, gathers foreign chunks for each block from
 //! peers it has validated, hands its own chunks to validated peers, and answers the
 //! headers, files and chunks others ask for. Its handlers only push commands into the
-//! context; the protocol rules it applies are the pure functions of [`crate::protocol`].
+//! context's buffer; the protocol rules it applies are the pure functions of
+//! [`crate::protocol`]. Its state is split into what survives a crash and what does not
+//! ([`state`]).
 
 mod chain;
 mod own_chunks;
@@ -12,23 +14,35 @@ mod production;
 mod repair;
 mod requests;
 mod serving;
+mod state;
 mod validation;
 
 use super::message::Msg;
-use super::World;
-use crate::protocol::{Block, BranchId, KeyPair, PlacementNote, PublicKey, Record};
-use crate::sim::{ActorId, Context, Time};
-use chain::Chain;
-use own_chunks::OwnChunks;
-use peers::PeerBook;
-use requests::Requests;
+use super::observation::Observation;
+use super::{Ctx, World};
+use crate::protocol::{Block, BranchId, KeyPair, PlacementNote, Record};
+use crate::sim::{ActorId, Time, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use state::{Disk, Memory};
 
-const BLOCK_TIMER: u64 = 0;
-const RETRY_TIMER: u64 = 1;
-const REPAIR_TIMER: u64 = 2;
-const TIMEOUT_TIMER: u64 = 3;
+/// A miner's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MinerTimer {
+    /// Start the next block.
+    Block,
+    /// Ask peers for chunks again after waiting.
+    Retry,
+    /// Audit the holders of the miner's chunks.
+    Repair,
+    /// Retry or give up the requests past their deadline.
+    Timeout,
+}
+
+impl Timer for MinerTimer {
+    fn code(&self) -> u64 {
+        *self as u64
+    }
+}
 
 /// How a miner behaves; everything but `Honest` is an adversary of DESIGN §2.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,37 +100,18 @@ pub struct MinerStats {
     pub chunks_freed: u64,
 }
 
-/// A block being assembled: its records and placement notes are fixed, its foreign chunks
-/// are being gathered.
-struct Draft {
-    records: Vec<Record>,
-    notes: Vec<PlacementNote>,
-    foreign: Vec<crate::protocol::Chunk>,
-}
-
+/// A miner: the machine (its number, settings and behaviour), what it keeps on disk and
+/// what it holds in memory.
 pub struct Miner {
     /// The miner's number, as logs name it.
     pub number: usize,
-    keys: KeyPair,
-    /// The hash of the public key, kept: answers and checks ask for it constantly.
-    branch: BranchId,
     exchange: ActorId,
     config: MinerConfig,
     behaviour: Behaviour,
-    chain: Chain,
-    pending: Vec<Record>,
-    /// (patient, sequence) of every record taken, so a resent one is not stored twice.
-    kept: BTreeSet<(PublicKey, u64)>,
-    /// Placements confirmed since the last block, for its notes (with `placement_notes`).
-    notes: Vec<PlacementNote>,
-    draft: Option<Draft>,
-    own: OwnChunks,
-    peers: PeerBook,
-    requests: Requests,
-    /// When the armed timeout timer fires, if one is armed.
-    timeouts_due: Option<Time>,
-    backoff: Time,
-    retry_armed: bool,
+    disk: Disk,
+    mem: Memory,
+    /// Times the machine booted; request ids carry it.
+    boots: u64,
     /// Audit rounds so far; picks which chunk each holder is asked for.
     audit_round: usize,
     /// Times the miner came back wiped; its keys are derived from this.
@@ -134,25 +129,14 @@ impl Miner {
         config: MinerConfig,
         behaviour: Behaviour,
     ) -> Miner {
-        let backoff = config.backoff;
         Miner {
             number,
-            branch: keys.public().branch_id(),
-            keys,
             exchange,
             config,
             behaviour,
-            chain: Chain::default(),
-            pending: Vec::new(),
-            kept: BTreeSet::new(),
-            notes: Vec::new(),
-            draft: None,
-            own: OwnChunks::default(),
-            peers: PeerBook::default(),
-            requests: Requests::default(),
-            timeouts_due: None,
-            backoff,
-            retry_armed: false,
+            disk: Disk::new(keys),
+            mem: Memory::default(),
+            boots: 0,
             audit_round: 0,
             incarnation: 0,
             retired: Vec::new(),
@@ -161,11 +145,11 @@ impl Miner {
     }
 
     pub fn branch(&self) -> BranchId {
-        self.branch
+        self.disk.branch
     }
 
     pub fn blocks(&self) -> &[Block] {
-        self.chain.blocks()
+        self.disk.chain.blocks()
     }
 
     pub fn behaviour(&self) -> Behaviour {
@@ -174,23 +158,22 @@ impl Miner {
 
     /// Whether the miner added all the blocks it was asked to.
     pub fn is_done(&self) -> bool {
-        self.chain.tip().next_height() > self.config.blocks
+        self.disk.chain.tip().next_height() > self.config.blocks
     }
 
     /// Foreign chunks the miner has gathered for a block it could not finish.
     pub fn stalled_draft(&self) -> Option<usize> {
-        self.draft.as_ref().map(|draft| draft.foreign.len())
+        self.mem.draft.as_ref().map(|draft| draft.foreign.len())
     }
 
     /// Records accepted but not in a block yet, those of an unfinished draft included.
     pub fn waiting_records(&self) -> Vec<Record> {
-        let drafted = self.draft.iter().flat_map(|draft| draft.records.iter());
-        drafted.chain(&self.pending).cloned().collect()
+        self.disk.pending.clone()
     }
 
     /// Own chunks no holder has confirmed embedding.
     pub fn unplaced_chunks(&self) -> usize {
-        self.own.unplaced()
+        self.disk.own.unplaced()
     }
 
     /// Branches this miner lost when it came back wiped.
@@ -198,8 +181,8 @@ impl Miner {
         &self.retired
     }
 
-    pub fn start(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        if self.chain.blocks().is_empty() {
+    pub fn start(&mut self, ctx: &mut Ctx, world: &mut World) {
+        if self.disk.chain.blocks().is_empty() {
             self.seal(Vec::new(), Vec::new(), ctx, world);
         }
         let number = self.number;
@@ -214,37 +197,24 @@ impl Miner {
             },
         );
         ctx.send(self.exchange, Msg::ListPeers);
-        ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+        ctx.set_timer(self.config.block_interval, MinerTimer::Block);
         if self.config.repair_period > Time::ZERO {
-            ctx.set_timer(self.config.repair_period, REPAIR_TIMER);
+            ctx.set_timer(self.config.repair_period, MinerTimer::Repair);
         }
     }
 
-    /// Comes back after a crash. Work in memory (open requests, the block being gathered)
-    /// is gone; the branch and own chunks survive unless `wiped`, in which case the miner
-    /// starts over as a new branch under a new key.
-    pub fn restart(&mut self, wiped: bool, ctx: &mut Context<Msg>, world: &mut World) {
-        self.requests.forget_all();
-        self.timeouts_due = None;
-        self.peers.interrupted();
-        self.backoff = self.config.backoff;
-        self.retry_armed = false;
-        if let Some(draft) = self.draft.take() {
-            self.pending.splice(0..0, draft.records);
-            self.notes.splice(0..0, draft.notes);
-        }
+    /// Comes back after a crash. What was in memory (open requests, the block being
+    /// gathered, validations under way) is gone; the disk survives unless `wiped`, in
+    /// which case the miner starts over as a new branch under a new key.
+    pub fn restart(&mut self, wiped: bool, ctx: &mut Ctx, world: &mut World) {
+        self.mem = Memory::default();
+        self.boots += 1;
         if wiped {
             self.incarnation += 1;
             let role = format!("miner/{}", self.incarnation);
-            self.keys = KeyPair::derive(world.seed, &role, self.number as u64);
-            self.branch = self.keys.public().branch_id();
-            self.retired.push(self.chain.blocks().to_vec());
-            self.chain = Chain::default();
-            self.own = OwnChunks::default();
-            self.peers = PeerBook::default();
-            self.pending.clear();
-            self.kept.clear();
-            self.notes.clear();
+            let keys = KeyPair::derive(world.seed, &role, self.number as u64);
+            let lost = std::mem::replace(&mut self.disk, Disk::new(keys));
+            self.retired.push(lost.chain.into_blocks());
         }
         let number = self.number;
         ctx.log(crate::sim::Level::Info, || {
@@ -258,13 +228,13 @@ impl Miner {
         self.start(ctx, world);
     }
 
-    pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Context<Msg>, world: &mut World) {
+    pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Ctx, world: &mut World) {
         if let Some(id) = msg.reply_to() {
-            if self.requests.peer_of(id) != Some(from) {
+            if self.mem.requests.peer_of(id) != Some(from) {
                 return; // a late, duplicated or misdirected reply
             }
-            let request = self.requests.close(id).expect("request is open");
-            let claimed = self.peers.get(from).map(|peer| peer.branch);
+            let request = self.mem.requests.close(id).expect("request is open");
+            let claimed = self.disk.peers.get(from).map(|peer| peer.branch);
             if let Some(branch) = msg
                 .replier_branch()
                 .filter(|b| claimed.is_some_and(|c| c != *b))
@@ -292,7 +262,7 @@ impl Miner {
                 request,
                 from: height,
             } => {
-                let headers = self.chain.headers_from(height);
+                let headers = self.disk.chain.headers_from(height);
                 let branch = self.branch();
                 ctx.send(
                     from,
@@ -323,6 +293,7 @@ impl Miner {
                 height,
                 position,
             } if self
+                .disk
                 .peers
                 .get(from)
                 .is_some_and(|peer| peer.branch == holder) =>
@@ -332,9 +303,12 @@ impl Miner {
                     height,
                     position,
                 };
-                let news = self.own.placed(chunk, holder, at);
-                if news && world.params.placement_notes {
-                    self.notes.push(PlacementNote {
+                if !self.disk.own.placed(chunk, holder, at) {
+                    return;
+                }
+                ctx.observe(Observation::ChunkPlaced { chunk, holder });
+                if world.params.placement_notes {
+                    self.disk.notes.push(PlacementNote {
                         height: chunk.height,
                         index: chunk.index,
                         holder,
@@ -344,8 +318,8 @@ impl Miner {
                 }
             }
             Msg::Decline { chunk } => {
-                if let Some(peer) = self.peers.get(from) {
-                    self.own.declined(chunk, peer.branch);
+                if let Some(peer) = self.disk.peers.get(from) {
+                    self.disk.own.declined(chunk, peer.branch);
                 }
             }
             _ => {}
@@ -357,7 +331,7 @@ impl Miner {
         from: ActorId,
         purpose: requests::Purpose,
         msg: Msg,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
         use requests::Purpose;
@@ -379,51 +353,44 @@ impl Miner {
         }
     }
 
-    pub fn timer(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
-        match id {
-            BLOCK_TIMER => self.start_block(ctx, world),
-            REPAIR_TIMER => self.audit_holders(ctx),
-            RETRY_TIMER => {
-                self.retry_armed = false;
-                for (_, peer) in self.peers.iter_mut() {
-                    peer.asked = false;
-                }
+    pub fn timer(&mut self, timer: MinerTimer, ctx: &mut Ctx, world: &mut World) {
+        match timer {
+            MinerTimer::Block => self.start_block(ctx, world),
+            MinerTimer::Repair => self.audit_holders(ctx),
+            MinerTimer::Retry => {
+                self.mem.retry_armed = false;
+                self.mem.rounds.new_round();
                 ctx.send(self.exchange, Msg::ListPeers);
                 self.gather(ctx, world);
             }
-            TIMEOUT_TIMER => self.check_timeouts(ctx, world),
-            _ => {}
+            MinerTimer::Timeout => self.check_timeouts(ctx, world),
         }
     }
 
     /// Knows `actor` as serving `branch`. An actor that changed branch came back wiped:
     /// what was asked of its old branch will not be answered, and with repair on, the
     /// chunks it held are placed again without waiting for the next audit.
-    fn learn_peer(&mut self, actor: ActorId, branch: BranchId, ctx: &mut Context<Msg>) {
-        let Some(old) = self.peers.learn(actor, branch) else {
+    fn learn_peer(&mut self, actor: ActorId, branch: BranchId, ctx: &mut Ctx) {
+        let Some(old) = self.disk.peers.learn(actor, branch) else {
             return;
         };
-        self.requests.drop_peer(actor);
+        *self.mem.rounds.get_mut(actor) = peers::Round::default();
+        self.mem.requests.drop_peer(actor);
         if self.config.repair_period > Time::ZERO {
             self.holder_lost(old, "came back wiped", ctx);
         }
     }
 
     /// Keeps a validly signed record once, however often it is resent, and acknowledges it.
-    fn accept_record(
-        &mut self,
-        from: ActorId,
-        record: Record,
-        ctx: &mut Context<Msg>,
-        world: &mut World,
-    ) {
+    fn accept_record(&mut self, from: ActorId, record: Record, ctx: &mut Ctx, world: &mut World) {
         if !record.verify(&mut world.verifier) {
             self.stats.records_rejected += 1;
             return;
         }
-        let sequence = record.sequence;
-        if self.kept.insert((record.patient, sequence)) {
-            self.pending.push(record);
+        let (patient, sequence) = (record.patient, record.sequence);
+        if self.disk.kept.insert((patient, sequence)) {
+            self.disk.pending.push(record);
+            ctx.observe(Observation::RecordStored { patient, sequence });
         }
         ctx.send(from, Msg::Stored { sequence });
     }
@@ -434,40 +401,43 @@ impl Miner {
         peer: ActorId,
         purpose: requests::Purpose,
         make: impl FnOnce(u64) -> Msg,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
     ) {
         let deadline = ctx.now + self.config.request_timeout;
-        let msg = self.requests.open(peer, purpose, deadline, make);
+        let msg = self
+            .mem
+            .requests
+            .open(peer, purpose, deadline, self.boots, make);
         ctx.send(peer, msg);
         self.arm_timeouts(ctx);
     }
 
     /// Arms the timeout timer for the earliest open deadline, unless it fires by then.
-    fn arm_timeouts(&mut self, ctx: &mut Context<Msg>) {
-        let Some(next) = self.requests.next_deadline() else {
+    fn arm_timeouts(&mut self, ctx: &mut Ctx) {
+        let Some(next) = self.mem.requests.next_deadline() else {
             return;
         };
-        if self.timeouts_due.is_some_and(|due| due <= next) {
+        if self.mem.timeouts_due.is_some_and(|due| due <= next) {
             return;
         }
-        self.timeouts_due = Some(next);
-        ctx.set_timer(next - ctx.now, TIMEOUT_TIMER);
+        self.mem.timeouts_due = Some(next);
+        ctx.set_timer(next - ctx.now, MinerTimer::Timeout);
     }
 
     /// Timeout timer: retries or gives up every request past its deadline, then re-arms.
-    fn check_timeouts(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        if self.timeouts_due.is_some_and(|due| due <= ctx.now) {
-            self.timeouts_due = None;
+    fn check_timeouts(&mut self, ctx: &mut Ctx, world: &mut World) {
+        if self.mem.timeouts_due.is_some_and(|due| due <= ctx.now) {
+            self.mem.timeouts_due = None;
         }
-        for id in self.requests.expired(ctx.now) {
+        for id in self.mem.requests.expired(ctx.now) {
             self.request_timed_out(id, ctx, world);
         }
         self.arm_timeouts(ctx);
     }
 
-    fn request_timed_out(&mut self, id: u64, ctx: &mut Context<Msg>, world: &mut World) {
+    fn request_timed_out(&mut self, id: u64, ctx: &mut Ctx, world: &mut World) {
         let attempts = self.config.attempts;
-        let Some(request) = self.requests.get(id) else {
+        let Some(request) = self.mem.requests.get(id) else {
             return;
         };
         self.stats.timeouts += 1;
@@ -478,20 +448,21 @@ impl Miner {
                 .request_timeout
                 .times(1 << (request.attempts + 1).min(16));
             ctx.send(request.peer, request.msg.clone());
-            self.requests.retried(id, ctx.now + wait);
+            self.mem.requests.retried(id, ctx.now + wait);
             return;
         }
-        let request = self.requests.close(id).expect("request is open");
+        let request = self.mem.requests.close(id).expect("request is open");
         if let requests::Purpose::Audit { .. } = request.purpose {
             self.audit_failed(request.peer, "did not answer an audit", ctx);
         }
         let until = ctx.now + self.config.backoff_max;
-        if let Some(peer) = self.peers.get_mut(request.peer) {
+        if let Some(peer) = self.disk.peers.get_mut(request.peer) {
             if peer.standing != peers::Standing::Blacklisted {
                 peer.standing = peers::Standing::Resting { until };
+                self.mem.rounds.get_mut(request.peer).validating = 0;
             }
         }
-        self.requests.drop_peer(request.peer);
+        self.mem.requests.drop_peer(request.peer);
         let number = self.number;
         ctx.log(crate::sim::Level::Debug, || {
             format!("Miner {number}: actor {} does not answer", request.peer)

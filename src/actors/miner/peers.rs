@@ -1,4 +1,9 @@
 //! What a miner knows of each peer: its branch, the headers it checked, and its standing.
+//!
+//! That knowledge is kept on disk ([`PeerBook`]): a miner that crashes still knows whom it
+//! trusts and whom it blacklisted. What it was doing with a peer when it crashed (a
+//! validation under way, a chunk asked for in this gathering round) is held in memory
+//! ([`Rounds`]) and is gone with the crash.
 
 use crate::protocol::{BlockHeader, BranchId, BranchTip, Hash};
 use crate::sim::{ActorId, Time};
@@ -6,12 +11,8 @@ use crate::sim::{ActorId, Time};
 /// Where a peer stands with this miner (DESIGN rule 11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standing {
-    /// Never validated, or its trust ran out.
+    /// Never validated, its trust ran out, or it is being validated now.
     Unknown,
-    /// Headers or challenge answers are awaited.
-    Validating {
-        waiting: usize,
-    },
     Trusted {
         until: Time,
     },
@@ -52,8 +53,6 @@ pub struct Peer {
     /// standing, and with the tip inline the scan read four times the memory.
     pub tip: Box<BranchTip>,
     pub standing: Standing,
-    /// Already asked for a chunk in this gathering round.
-    pub asked: bool,
     /// Had no chunk for us; not asked again before this (when it may have a new block).
     pub dry_until: Time,
 }
@@ -63,12 +62,12 @@ impl Peer {
         matches!(self.standing, Standing::Trusted { until } if now < until)
     }
 
-    /// Whether validation may start (or restart) now.
+    /// Whether validation may start (or restart) now, unless one is under way.
     pub fn needs_validation(&self, now: Time) -> bool {
         match self.standing {
             Standing::Unknown => true,
             Standing::Trusted { until } | Standing::Resting { until } => now >= until,
-            Standing::Validating { .. } | Standing::Blacklisted => false,
+            Standing::Blacklisted => false,
         }
     }
 }
@@ -94,7 +93,6 @@ impl PeerBook {
             headers: Vec::new(),
             tip: Box::new(BranchTip::new()),
             standing: Standing::Unknown,
-            asked: false,
             dry_until: Time::ZERO,
         };
         if self.peers.len() <= actor {
@@ -117,26 +115,41 @@ impl PeerBook {
         slots.filter_map(|(id, peer)| Some((id, peer.as_ref()?)))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ActorId, &mut Peer)> {
-        let slots = self.peers.iter_mut().enumerate();
-        slots.filter_map(|(id, peer)| Some((id, peer.as_mut()?)))
-    }
-
-    /// After a crash: validations that were under way are abandoned, and the gathering
-    /// round starts afresh.
-    pub fn interrupted(&mut self) {
-        for (_, peer) in self.iter_mut() {
-            if let Standing::Validating { .. } = peer.standing {
-                peer.standing = Standing::Unknown;
-            }
-            peer.asked = false;
-        }
-    }
-
     /// The actor serving `branch`, if known.
     pub fn actor_of(&self, branch: BranchId) -> Option<ActorId> {
         self.iter()
             .find(|(_, peer)| peer.branch == branch)
             .map(|(id, _)| id)
+    }
+}
+
+/// What a miner is doing with one peer right now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Answers awaited to finish validating the peer (zero: no validation under way).
+    pub validating: usize,
+    /// Already asked for a chunk in this gathering round.
+    pub asked: bool,
+}
+
+/// Per peer, by actor id, what the miner is doing with it; kept in memory only.
+#[derive(Default)]
+pub struct Rounds(Vec<Round>);
+
+impl Rounds {
+    pub fn get(&self, actor: ActorId) -> Round {
+        self.0.get(actor).copied().unwrap_or_default()
+    }
+
+    pub fn get_mut(&mut self, actor: ActorId) -> &mut Round {
+        if self.0.len() <= actor {
+            self.0.resize(actor + 1, Round::default());
+        }
+        &mut self.0[actor]
+    }
+
+    /// A new gathering round: every peer may be asked again.
+    pub fn new_round(&mut self) {
+        self.0.iter_mut().for_each(|round| round.asked = false);
     }
 }

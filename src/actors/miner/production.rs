@@ -5,34 +5,39 @@
 //! (rule 12: it never publishes a block that breaks the rule).
 
 use super::requests::{Kind, Purpose};
-use super::{Behaviour, Draft, Miner, BLOCK_TIMER, RETRY_TIMER};
+use super::state::Draft;
+use super::{Behaviour, Miner, MinerTimer};
 use crate::actors::message::{Msg, Refusal};
-use crate::actors::World;
+use crate::actors::observation::Observation;
+use crate::actors::{Ctx, World};
 use crate::protocol::block::body_size;
 use crate::protocol::{
     make_chunks, notes_record, notes_record_len, Block, BlockHeader, Chunk, ChunkAuth, Placement,
     Record,
 };
-use crate::sim::{ActorId, Context, Level};
+use crate::sim::{ActorId, Level};
 use rand::Rng;
 
 impl Miner {
     /// Block timer: start a draft from the pending records, if there are enough.
-    pub(super) fn start_block(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        if self.is_done() || self.draft.is_some() {
+    pub(super) fn start_block(&mut self, ctx: &mut Ctx, world: &mut World) {
+        if self.is_done() || self.mem.draft.is_some() {
             return;
         }
-        let links = (self.chain.tip().links().len() + 1).min(world.params.links as usize);
+        let links = (self.disk.chain.tip().links().len() + 1).min(world.params.links as usize);
         let header = BlockHeader::len_with_links(links) as u64;
-        let notes = world.params.placement_notes && !self.notes.is_empty();
-        let notes_len = if notes {
-            notes_record_len(self.notes.len())
+        let notes = match world.params.placement_notes {
+            true => self.disk.notes.len(),
+            false => 0,
+        };
+        let notes_len = if notes > 0 {
+            notes_record_len(notes)
         } else {
             0
         };
         let mut size = header + body_size(&[]) + notes_len;
         let mut taken = 0;
-        for record in self.pending.iter().take(self.config.records_per_block) {
+        for record in self.disk.pending.iter().take(self.config.records_per_block) {
             if size + record.encoded_len() as u64 > world.params.max_primary {
                 break;
             }
@@ -40,15 +45,11 @@ impl Miner {
             taken += 1;
         }
         if taken == 0 || size < world.params.min_primary {
-            ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+            ctx.set_timer(self.config.block_interval, MinerTimer::Block);
             return;
         }
-        let notes = match notes {
-            true => std::mem::take(&mut self.notes),
-            false => Vec::new(),
-        };
-        self.draft = Some(Draft {
-            records: self.pending.drain(..taken).collect(),
+        self.mem.draft = Some(Draft {
+            records: taken,
             notes,
             foreign: Vec::new(),
         });
@@ -57,11 +58,13 @@ impl Miner {
 
     /// Moves the current draft towards completion: validates peers, asks trusted ones for
     /// chunks, seals when rule 8 is met, or arms the retry timer when nobody can help.
-    pub(super) fn gather(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        let Some(draft) = &self.draft else {
+    pub(super) fn gather(&mut self, ctx: &mut Ctx, world: &mut World) {
+        let Some(draft) = &self.mem.draft else {
             return;
         };
-        let requirement = world.params.requirement(self.chain.tip().last_primary());
+        let requirement = world
+            .params
+            .requirement(self.disk.chain.tip().last_primary());
         let have = draft.foreign.len();
         let bytes = draft.foreign.iter().map(|c| c.data.len() as u64).sum();
         if requirement.is_met(have, bytes) {
@@ -69,10 +72,11 @@ impl Miner {
         }
         self.start_validations(ctx);
         let in_flight = self.ask_for_chunks(ctx);
-        if in_flight == 0 && !self.retry_armed {
-            self.retry_armed = true;
-            ctx.set_timer(self.backoff, RETRY_TIMER);
-            self.backoff = (self.backoff.times(2)).min(self.config.backoff_max);
+        if in_flight == 0 && !self.mem.retry_armed {
+            self.mem.retry_armed = true;
+            let backoff = self.mem.backoff.unwrap_or(self.config.backoff);
+            ctx.set_timer(backoff, MinerTimer::Retry);
+            self.mem.backoff = Some(backoff.times(2).min(self.config.backoff_max));
             let number = self.number;
             ctx.log(Level::Debug, || {
                 format!("Miner {number}: waiting for chunks ({have} so far)")
@@ -83,16 +87,18 @@ impl Miner {
     /// Starts validating peers that need it, up to the parallelism limit. A peer being
     /// validated always has a validation request open, so the few open requests say how
     /// many are under way without a look at every peer.
-    fn start_validations(&mut self, ctx: &mut Context<Msg>) {
-        let validating = self.requests.busy_peers(Kind::Validation);
+    fn start_validations(&mut self, ctx: &mut Ctx) {
+        let validating = self.mem.requests.busy_peers(Kind::Validation);
         let room = self.config.parallel.saturating_sub(validating);
         if room == 0 {
             return;
         }
+        let rounds = &self.mem.rounds;
         let due: Vec<ActorId> = self
+            .disk
             .peers
             .iter()
-            .filter(|(_, peer)| peer.needs_validation(ctx.now))
+            .filter(|(id, peer)| peer.needs_validation(ctx.now) && rounds.get(*id).validating == 0)
             .map(|(id, _)| id)
             .take(room)
             .collect();
@@ -103,26 +109,28 @@ impl Miner {
 
     /// Asks random trusted peers, not yet asked this round, for chunks; returns how many
     /// chunk requests are in flight.
-    fn ask_for_chunks(&mut self, ctx: &mut Context<Msg>) -> usize {
+    fn ask_for_chunks(&mut self, ctx: &mut Ctx) -> usize {
         // A peer is asked for at most one chunk at a time, so peers and requests match.
-        let mut in_flight = self.requests.busy_peers(Kind::Chunk);
+        let mut in_flight = self.mem.requests.busy_peers(Kind::Chunk);
         if in_flight >= self.config.parallel {
             return in_flight;
         }
         let mut candidates: Vec<ActorId> = self
+            .disk
             .peers
             .iter()
             .filter(|(id, peer)| {
                 let dry = ctx.now < peer.dry_until;
-                let busy = self.requests.is_open(*id, Kind::Chunk);
-                peer.is_trusted(ctx.now) && !peer.asked && !dry && !busy
+                let busy = self.mem.requests.is_open(*id, Kind::Chunk);
+                let asked = self.mem.rounds.get(*id).asked;
+                peer.is_trusted(ctx.now) && !asked && !dry && !busy
             })
             .map(|(id, _)| id)
             .collect();
         let branch = self.branch();
         while in_flight < self.config.parallel && !candidates.is_empty() {
             let peer = candidates.swap_remove(ctx.rng.gen_range(0..candidates.len()));
-            self.peers.get_mut(peer).expect("candidate is known").asked = true;
+            self.mem.rounds.get_mut(peer).asked = true;
             self.request(
                 peer,
                 Purpose::Chunk,
@@ -138,7 +146,7 @@ impl Miner {
         &mut self,
         from: ActorId,
         offer: Result<Box<Chunk>, Refusal>,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
         let chunk = match offer {
@@ -146,19 +154,19 @@ impl Miner {
             Err(Refusal::Untrusted) => {
                 // The server is validating us now; ask again soon rather than after a
                 // long backoff, or two trust periods shorter than the backoff never meet.
-                self.backoff = self.config.backoff;
+                self.mem.backoff = None;
                 return;
             }
             Err(Refusal::NoChunk) => {
                 // It has nothing for us until it makes another block: don't ask before then.
                 let until = ctx.now + self.config.block_interval;
-                if let Some(peer) = self.peers.get_mut(from) {
+                if let Some(peer) = self.disk.peers.get_mut(from) {
                     peer.dry_until = until;
                 }
                 return;
             }
         };
-        let Some(peer) = self.peers.get(from) else {
+        let Some(peer) = self.disk.peers.get(from) else {
             return;
         };
         if chunk.header.source != peer.branch {
@@ -169,22 +177,27 @@ impl Miner {
             return self.blacklist(from, &format!("offered a bad chunk: {error}"), ctx);
         }
         let id = chunk.id();
-        let draft = self.draft.as_ref();
+        let draft = self.mem.draft.as_ref();
         if draft.is_some_and(|d| d.foreign.iter().any(|c| c.id() == id)) {
             return; // offered again after its reservation lapsed; already in the draft
         }
         if !self.may_embed(&chunk, world.params.placement) {
             return ctx.send(from, Msg::Decline { chunk: id });
         }
-        self.peers.get_mut(from).expect("known").asked = false;
-        self.backoff = self.config.backoff;
+        self.mem.rounds.get_mut(from).asked = false;
+        self.mem.backoff = None;
         self.stats.chunks_gathered += 1;
-        self.draft.as_mut().expect("gathering").foreign.push(chunk);
+        self.mem
+            .draft
+            .as_mut()
+            .expect("gathering")
+            .foreign
+            .push(chunk);
     }
 
     /// Whether the draft may take `chunk` under the placement rule (DESIGN rule 9).
     fn may_embed(&self, chunk: &Chunk, placement: Placement) -> bool {
-        let Some(draft) = &self.draft else {
+        let Some(draft) = &self.mem.draft else {
             return false;
         };
         let id = chunk.id();
@@ -192,33 +205,35 @@ impl Miner {
         match placement {
             Placement::Any => true,
             Placement::Distinct => {
-                !self.chain.tip().holds(id.source, id.height)
+                !self.disk.chain.tip().holds(id.source, id.height)
                     && !draft.foreign.iter().any(same_block)
             }
         }
     }
 
-    fn finish_block(&mut self, ctx: &mut Context<Msg>, world: &mut World) {
-        let mut draft = self.draft.take().expect("a draft is being finished");
+    fn finish_block(&mut self, ctx: &mut Ctx, world: &mut World) {
+        let draft = self.mem.draft.take().expect("a draft is being finished");
         let found = draft.foreign.len();
-        if !draft.notes.is_empty() {
-            let height = self.chain.tip().next_height();
-            let record = notes_record(&self.keys, height, &draft.notes);
-            draft.records.insert(0, record);
+        let mut records = Vec::with_capacity(draft.records + 1);
+        if draft.notes > 0 {
+            let height = self.disk.chain.tip().next_height();
+            let notes: Vec<_> = self.disk.notes.drain(..draft.notes).collect();
+            records.push(notes_record(&self.disk.keys, height, &notes));
             world.signatures += 1;
         }
+        records.extend(self.disk.pending.drain(..draft.records));
         let placed: Vec<(ActorId, crate::protocol::ChunkId, u32)> = draft
             .foreign
             .iter()
             .zip(0u32..)
             .filter_map(|(c, position)| {
-                let actor = self.peers.actor_of(c.header.source)?;
+                let actor = self.disk.peers.actor_of(c.header.source)?;
                 Some((actor, c.id(), position))
             })
             .collect();
-        self.seal(draft.records, draft.foreign, ctx, world);
+        self.seal(records, draft.foreign, ctx, world);
         let (number, short) = (self.number, self.branch().short());
-        let height = self.chain.tip().next_height() - 1;
+        let height = self.disk.chain.tip().next_height() - 1;
         ctx.log(Level::Info, || {
             format!("Miner {number}: Chunks found: ({found}/{found}) ({short})")
         });
@@ -236,12 +251,12 @@ impl Miner {
             ctx.send(actor, msg);
         }
         if self.is_done() {
-            let left = self.own.unplaced();
+            let left = self.disk.own.unplaced();
             ctx.log(Level::Info, || {
                 format!("Miner {number}: Finished with {left} chunks not yet placed")
             });
         } else {
-            ctx.set_timer(self.config.block_interval, BLOCK_TIMER);
+            ctx.set_timer(self.config.block_interval, MinerTimer::Block);
         }
     }
 
@@ -250,14 +265,15 @@ impl Miner {
         &mut self,
         records: Vec<Record>,
         foreign: Vec<Chunk>,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
-        let block = Block::seal(&self.keys, self.chain.tip(), ctx.now.0, records, foreign);
+        let disk = &mut self.disk;
+        let block = Block::seal(&disk.keys, disk.chain.tip(), ctx.now.0, records, foreign);
         let chunks = make_chunks(
             &world.codec,
             world.params.chunk_auth,
-            &self.keys,
+            &disk.keys,
             &block.header,
             &block.primary_bytes(),
         );
@@ -265,10 +281,16 @@ impl Miner {
             ChunkAuth::Signature => chunks.len() as u64,
             ChunkAuth::Commitment => 1,
         };
-        self.own.add(chunks);
-        self.chain.push(block, world.params.links);
+        disk.own.add(chunks);
+        let added = Observation::BlockAdded {
+            branch: disk.branch,
+            height: block.header.height,
+            foreign: block.foreign.len(),
+        };
+        disk.chain.push(block, world.params.links);
         if self.behaviour == Behaviour::FreeRider {
-            self.chain.drop_foreign_data();
+            disk.chain.drop_foreign_data();
         }
+        ctx.observe(added);
     }
 }

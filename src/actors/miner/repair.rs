@@ -8,19 +8,24 @@
 //! block keeps its holders.
 
 use super::requests::{Kind, Purpose};
-use super::{Miner, REPAIR_TIMER};
+use super::{Miner, MinerTimer};
 use crate::actors::message::{ChunkAnswer, Msg};
+use crate::actors::observation::Observation;
+use crate::actors::Ctx;
 use crate::protocol::{BranchId, ChunkId};
-use crate::sim::{ActorId, Context, Level};
+use crate::sim::{ActorId, Level};
 
 impl Miner {
     /// Repair timer: audit every holder that has no audit open, then re-arm.
-    pub(super) fn audit_holders(&mut self, ctx: &mut Context<Msg>) {
+    pub(super) fn audit_holders(&mut self, ctx: &mut Ctx) {
         self.audit_round += 1;
-        for (holder, chunk, at) in self.own.audits(self.audit_round) {
-            if self.requests.is_open(holder, Kind::Audit) {
+        let round = self.audit_round;
+        let mut audits = 0;
+        for (holder, chunk, at) in self.disk.own.audits(round) {
+            if self.mem.requests.is_open(holder, Kind::Audit) {
                 continue;
             }
+            audits += 1;
             self.stats.audits += 1;
             let (height, index) = (at.height, at.position);
             let make = |request| Msg::GetForeignChunk {
@@ -30,7 +35,8 @@ impl Miner {
             };
             self.request(holder, Purpose::Audit { chunk }, make, ctx);
         }
-        ctx.set_timer(self.config.repair_period, REPAIR_TIMER);
+        ctx.observe(Observation::RepairStarted { round, audits });
+        ctx.set_timer(self.config.repair_period, MinerTimer::Repair);
     }
 
     pub(super) fn on_audit(
@@ -38,28 +44,29 @@ impl Miner {
         holder: ActorId,
         chunk: ChunkId,
         answer: ChunkAnswer,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
     ) {
-        let kept = answer.is_some_and(|served| self.own.is_ours(chunk, &served.0));
+        let kept = answer.is_some_and(|served| self.disk.own.is_ours(chunk, &served.0));
         if !kept {
             self.audit_failed(holder, "failed an audit", ctx);
         }
     }
 
     /// The branch `holder` serves lost what it held of ours.
-    pub(super) fn audit_failed(&mut self, holder: ActorId, why: &str, ctx: &mut Context<Msg>) {
-        if let Some(peer) = self.peers.get(holder) {
+    pub(super) fn audit_failed(&mut self, holder: ActorId, why: &str, ctx: &mut Ctx) {
+        if let Some(peer) = self.disk.peers.get(holder) {
             self.holder_lost(peer.branch, why, ctx);
         }
     }
 
     /// Marks what branch `holder` held as lost and frees chunks for re-placement where
     /// needed.
-    pub(super) fn holder_lost(&mut self, holder: BranchId, why: &str, ctx: &mut Context<Msg>) {
+    pub(super) fn holder_lost(&mut self, holder: BranchId, why: &str, ctx: &mut Ctx) {
         let threshold = self.config.repair_threshold;
-        let Some(freed) = self.own.holder_lost(holder, threshold) else {
+        let Some(freed) = self.disk.own.holder_lost(holder, threshold) else {
             return;
         };
+        ctx.observe(Observation::HolderLost { holder, freed });
         self.stats.holders_lost += 1;
         self.stats.chunks_freed += freed as u64;
         let number = self.number;

@@ -53,7 +53,7 @@ pub struct Request {
     pub deadline: Time,
 }
 
-/// Open requests by id, with their deadlines.
+/// Open requests by id, with their deadlines. Held in memory: a crash forgets them.
 ///
 /// The miner does not arm a timer per request: most are answered long before they time
 /// out, and a third of all events were such timers firing for nothing. It keeps one timer
@@ -75,15 +75,17 @@ pub struct Requests {
 
 impl Requests {
     /// Opens a request that times out at `deadline`; `make` builds the message from the
-    /// new id.
+    /// new id. Ids count from zero in each `boot` of the miner and carry the boot in their
+    /// high bits, so a late reply to a request made before a crash matches nothing.
     pub fn open(
         &mut self,
         peer: ActorId,
         purpose: Purpose,
         deadline: Time,
+        boot: u64,
         make: impl FnOnce(u64) -> Msg,
     ) -> Msg {
-        let id = self.next;
+        let id = boot << 40 | self.next;
         self.next += 1;
         let msg = make(id);
         let request = Request {
@@ -166,15 +168,6 @@ impl Requests {
     /// Who request `id` went to, if it is open.
     pub fn peer_of(&self, id: u64) -> Option<ActorId> {
         self.open.get(&id).map(|request| request.peer)
-    }
-
-    /// Forgets every open request (after a crash); ids keep counting, so a late reply to a
-    /// request from before the crash matches nothing.
-    pub fn forget_all(&mut self) {
-        self.open.clear();
-        self.deadlines.clear();
-        self.counts.clear();
-        self.busy_peers = [0; 3];
     }
 
     /// Closes every open request to `peer`.

@@ -7,9 +7,10 @@
 use super::Behaviour;
 use super::Miner;
 use crate::actors::message::{Msg, Refusal};
-use crate::actors::World;
+use crate::actors::observation::Observation;
+use crate::actors::{Ctx, World};
 use crate::protocol::BranchId;
-use crate::sim::{ActorId, Context};
+use crate::sim::ActorId;
 use std::sync::Arc;
 
 impl Miner {
@@ -19,9 +20,9 @@ impl Miner {
         request: u64,
         height: u64,
         index: u32,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
     ) {
-        let mut answer = self.chain.file(height, index);
+        let mut answer = self.disk.chain.file(height, index);
         if self.behaviour == Behaviour::Tamperer {
             if let Some(answer) = &mut answer {
                 let (record, _) = Arc::make_mut(answer);
@@ -45,9 +46,9 @@ impl Miner {
         request: u64,
         height: u64,
         index: u32,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
     ) {
-        let answer = self.chain.foreign_chunk(height, index);
+        let answer = self.disk.chain.foreign_chunk(height, index);
         let branch = self.branch();
         ctx.send(
             to,
@@ -64,24 +65,29 @@ impl Miner {
         to: ActorId,
         request: u64,
         branch: BranchId,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
         self.learn_peer(to, branch, ctx);
-        let peer = self.peers.get(to).expect("just learnt");
+        let peer = self.disk.peers.get(to).expect("just learnt");
         let chunk = if !peer.is_trusted(ctx.now) {
-            if peer.needs_validation(ctx.now) {
+            let validating = self.mem.rounds.get(to).validating > 0;
+            if peer.needs_validation(ctx.now) && !validating {
                 self.validate(to, ctx);
             }
             Err(Refusal::Untrusted)
         } else {
-            let offered = self.own.offer(
+            let offered = self.disk.own.offer(
                 branch,
                 world.params.placement,
                 ctx.now,
                 self.config.offer_timeout,
             );
-            self.stats.chunks_offered += offered.is_some() as u64;
+            if let Some(chunk) = &offered {
+                self.stats.chunks_offered += 1;
+                let chunk = chunk.id();
+                ctx.observe(Observation::ChunkOffered { chunk, to: branch });
+            }
             offered.map(Box::new).ok_or(Refusal::NoChunk)
         };
         ctx.send(to, Msg::Offer { request, chunk });

@@ -9,19 +9,21 @@ use super::peers::{Commitments, Standing};
 use super::requests::Purpose;
 use super::Miner;
 use crate::actors::message::{ChunkAnswer, FileAnswer, Msg};
-use crate::actors::World;
+use crate::actors::observation::Observation;
+use crate::actors::{Ctx, World};
 use crate::protocol::validate::extend_headers;
 use crate::protocol::BlockHeader;
-use crate::sim::{ActorId, Context, Level};
+use crate::sim::{ActorId, Level};
 use rand::Rng;
 
 impl Miner {
     /// Starts (or restarts) validating `peer` by fetching its unchecked headers.
-    pub(super) fn validate(&mut self, peer: ActorId, ctx: &mut Context<Msg>) {
-        let Some(known) = self.peers.get_mut(peer) else {
+    pub(super) fn validate(&mut self, peer: ActorId, ctx: &mut Ctx) {
+        let Some(known) = self.disk.peers.get_mut(peer) else {
             return;
         };
-        known.standing = Standing::Validating { waiting: 1 };
+        known.standing = Standing::Unknown;
+        self.mem.rounds.get_mut(peer).validating = 1;
         let from = known.tip.next_height();
         self.request(
             peer,
@@ -35,10 +37,10 @@ impl Miner {
         &mut self,
         from: ActorId,
         headers: Vec<BlockHeader>,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
-        let Some(peer) = self.peers.get_mut(from) else {
+        let Some(peer) = self.disk.peers.get_mut(from) else {
             return;
         };
         if let Err(invalid) =
@@ -53,8 +55,8 @@ impl Miner {
         self.send_challenges(from, ctx);
     }
 
-    fn send_challenges(&mut self, from: ActorId, ctx: &mut Context<Msg>) {
-        let peer = self.peers.get(from).expect("peer is known");
+    fn send_challenges(&mut self, from: ActorId, ctx: &mut Ctx) {
+        let peer = self.disk.peers.get(from).expect("peer is known");
         let heights = || (0u64..).zip(&peer.headers);
         let with_files: Vec<(u64, u32)> = heights()
             .filter(|(_, h)| h.file_count > 0)
@@ -82,11 +84,7 @@ impl Miner {
         if challenges.is_empty() {
             return self.trust(from, ctx);
         }
-        if let Some(peer) = self.peers.get_mut(from) {
-            peer.standing = Standing::Validating {
-                waiting: challenges.len(),
-            };
-        }
+        self.mem.rounds.get_mut(from).validating = challenges.len();
         for purpose in challenges {
             match purpose {
                 Purpose::File { height, index } => self.request(
@@ -120,10 +118,11 @@ impl Miner {
         height: u64,
         index: u32,
         answer: FileAnswer,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
         let Some(header) = self
+            .disk
             .peers
             .get(from)
             .and_then(|p| p.headers.get(height as usize))
@@ -150,10 +149,10 @@ impl Miner {
         height: u64,
         index: u32,
         answer: ChunkAnswer,
-        ctx: &mut Context<Msg>,
+        ctx: &mut Ctx,
         world: &mut World,
     ) {
-        let Some(peer) = self.peers.get(from) else {
+        let Some(peer) = self.disk.peers.get(from) else {
             return;
         };
         let Some(header) = peer.headers.get(height as usize) else {
@@ -177,57 +176,54 @@ impl Miner {
         );
     }
 
-    fn challenge_answered(
-        &mut self,
-        from: ActorId,
-        valid: bool,
-        failure: &str,
-        ctx: &mut Context<Msg>,
-    ) {
+    fn challenge_answered(&mut self, from: ActorId, valid: bool, failure: &str, ctx: &mut Ctx) {
         if !valid {
             return self.blacklist(from, failure, ctx);
         }
-        let Some(peer) = self.peers.get_mut(from) else {
-            return;
-        };
-        match peer.standing {
-            Standing::Validating { waiting } if waiting > 1 => {
-                peer.standing = Standing::Validating {
-                    waiting: waiting - 1,
-                };
-            }
-            Standing::Validating { .. } => self.trust(from, ctx),
-            _ => {}
+        let round = self.mem.rounds.get_mut(from);
+        match round.validating {
+            0 => {}
+            1 => self.trust(from, ctx),
+            _ => round.validating -= 1,
         }
     }
 
-    fn trust(&mut self, peer: ActorId, ctx: &mut Context<Msg>) {
+    fn trust(&mut self, peer: ActorId, ctx: &mut Ctx) {
         let until = ctx.now + self.config.trust_period;
-        let Some(known) = self.peers.get_mut(peer) else {
+        let Some(known) = self.disk.peers.get_mut(peer) else {
             return;
         };
         known.standing = Standing::Trusted { until };
+        self.mem.rounds.get_mut(peer).validating = 0;
         self.stats.validations_passed += 1;
-        let (number, short) = (self.number, known.branch.short());
+        let (number, branch) = (self.number, known.branch);
         ctx.log(Level::Debug, || {
-            format!("Miner {number}: validated {short}")
+            format!("Miner {number}: validated {}", branch.short())
         });
+        ctx.observe(Observation::PeerValidated { peer, branch });
     }
 
     /// Marks `peer` as failed for good and forgets what was asked of it.
-    pub(super) fn blacklist(&mut self, peer: ActorId, reason: &str, ctx: &mut Context<Msg>) {
-        let Some(known) = self.peers.get_mut(peer) else {
+    pub(super) fn blacklist(&mut self, peer: ActorId, reason: &str, ctx: &mut Ctx) {
+        let Some(known) = self.disk.peers.get_mut(peer) else {
             return;
         };
         if known.standing == Standing::Blacklisted {
             return;
         }
         known.standing = Standing::Blacklisted;
+        self.mem.rounds.get_mut(peer).validating = 0;
         self.stats.validations_failed += 1;
-        self.requests.drop_peer(peer);
-        let (number, short) = (self.number, known.branch.short());
+        self.mem.requests.drop_peer(peer);
+        let (number, branch) = (self.number, known.branch);
         ctx.log(Level::Info, || {
-            format!("Miner {number}: blacklisted {short}: {reason}")
+            format!("Miner {number}: blacklisted {}: {reason}", branch.short())
+        });
+        let evidence = reason.to_string();
+        ctx.observe(Observation::PeerBlacklisted {
+            peer,
+            branch,
+            evidence,
         });
     }
 }
