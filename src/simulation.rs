@@ -146,20 +146,18 @@ pub struct Hooks<'s> {
     pub invariants: Vec<Box<dyn Invariant>>,
 }
 
-/// [`run`], with hooks.
-pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
-    let (drawn_scenario, drawn) = chaos::apply(scenario, seed);
-    let scenario = &drawn_scenario;
+/// The engine and shared state of a run of `scenario` (as chaos mode drew it) with `seed`,
+/// churn scheduled up to `until`, before any event.
+fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) {
     let params = scenario.protocol.clone();
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
-    let mut world = World::new(params, codec, seed);
+    let world = World::new(params, codec, seed);
     let per_miner = scenario.patients.per_miner;
     let patients_start = 1 + scenario.total_miners();
     let network = scenario.network.model(scenario.total_miners(), |miner| {
         let patients = (0..per_miner).map(|i| patients_start + miner * per_miner + i);
         std::iter::once(1 + miner).chain(patients).collect()
     });
-    let until = Time::from_secs_f64(scenario.duration);
     let mut engine = Engine::with_starts(build(scenario, seed), &starts(scenario), seed, network);
     if let Some(churn) = &scenario.churn {
         let joined = scenario.miner_starts();
@@ -172,6 +170,25 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
             }
         }
     }
+    (engine, world)
+}
+
+/// The nodes (in actor order) and shared state of a run of `scenario` with `seed`, stopped
+/// before the first event past `until`: a network in a realistic state, for tests that go
+/// on handing one node one message at a time.
+pub fn network_at(scenario: &Scenario, seed: u64, until: Time) -> (Vec<Node>, World) {
+    let (drawn_scenario, _) = chaos::apply(scenario, seed);
+    let (mut engine, mut world) = set_up(&drawn_scenario, seed, until);
+    engine.run(&mut world, until);
+    (engine.into_actors(), world)
+}
+
+/// [`run`], with hooks.
+pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
+    let (drawn_scenario, drawn) = chaos::apply(scenario, seed);
+    let scenario = &drawn_scenario;
+    let until = Time::from_secs_f64(scenario.duration);
+    let (mut engine, mut world) = set_up(scenario, seed, until);
     engine.keep_log(hooks.log_level);
     if let Some(observer) = hooks.observer {
         engine.observe_messages(observer);

@@ -551,6 +551,11 @@ impl<A: Actor> Engine<A> {
         &self.actors
     }
 
+    /// The actors as the run left them, for a caller that goes on driving them by hand.
+    pub fn into_actors(self) -> Vec<A> {
+        self.actors
+    }
+
     pub fn stats(&self) -> EngineStats {
         self.stats
     }

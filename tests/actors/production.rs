@@ -1,0 +1,147 @@
+//! Building a block at the receiver of offers: rules 8, 9 and 12.
+
+use crate::switchboard::{observations, sent, Emitted, Switchboard};
+use medilanac::actors::message::Refusal;
+use medilanac::actors::{MinerTimer, Msg, NodeTimer, Observation};
+
+/// The subject with records waiting, told of every miner, its block timer fired, and the
+/// network settled; every message to the subject goes through `rewrite` first.
+fn gather(mut rewrite: impl FnMut(&mut Msg)) -> (Switchboard, Emitted) {
+    let mut board = Switchboard::new(|_| {});
+    let subject = board.subject;
+    board.submit_records(4);
+    let mut emitted = board.introduce_everyone();
+    emitted.extend(board.fire(subject, MinerTimer::Block));
+    let mut all = board.settle(emitted, |_, to, msg| {
+        if to == subject {
+            rewrite(msg)
+        }
+    });
+    // The first asks were refused while the peers validated the subject: ask again.
+    for _ in 0..3 {
+        let retry = board.fire(subject, MinerTimer::Retry);
+        all.extend(board.settle(retry, |_, to, msg| {
+            if to == subject {
+                rewrite(msg)
+            }
+        }));
+    }
+    (board, all)
+}
+
+fn blocks_added(emitted: &Emitted) -> usize {
+    let all = observations(emitted).into_iter();
+    all.filter(|o| matches!(o, Observation::BlockAdded { .. }))
+        .count()
+}
+
+#[test]
+fn offered_chunks_are_taken_until_rule_8_is_met_and_the_block_is_sealed() {
+    let (board, emitted) = gather(|_| {});
+    assert_eq!(blocks_added(&emitted), 1, "one block sealed");
+    let block = &board.miner(board.subject).blocks()[1];
+    let genesis = board.miner(board.subject).blocks()[0].size().primary();
+    let requirement = board.world.params.requirement(Some(genesis));
+    let bytes = block.foreign.iter().map(|c| c.data.len() as u64).sum();
+    assert!(requirement.is_met(block.foreign.len(), bytes));
+    // Every source learns where its chunk went.
+    for chunk in &block.foreign {
+        let source = board
+            .peers()
+            .into_iter()
+            .find(|&p| board.branch(p) == chunk.header.source);
+        let placed = sent(&emitted, board.subject, source.expect("a peer's chunk"));
+        assert!(placed.iter().any(|m| matches!(m, Msg::Placed { .. })));
+    }
+}
+
+#[test]
+fn a_miner_whose_peers_have_no_chunk_waits_and_never_seals_a_short_block() {
+    let (board, emitted) = gather(|msg| {
+        if let Msg::Offer { chunk, .. } = msg {
+            *chunk = Err(Refusal::NoChunk);
+        }
+    });
+    assert_eq!(blocks_added(&emitted), 0);
+    assert_eq!(board.miner(board.subject).blocks().len(), 1, "genesis only");
+    assert_eq!(board.miner(board.subject).stalled_draft(), Some(0));
+    let retry = NodeTimer::Miner(MinerTimer::Retry);
+    assert!(board
+        .timers
+        .iter()
+        .any(|(actor, t)| *actor == board.subject && *t == retry));
+}
+
+#[test]
+fn a_second_chunk_of_a_block_already_in_the_draft_is_declined() {
+    let mut first: Option<medilanac::protocol::Chunk> = None;
+    let mut swapped = false;
+    let board = Switchboard::new(|_| {});
+    let embedded = board.embedded_chunks();
+    drop(board);
+    let (board, emitted) = gather(|msg| {
+        let Msg::Offer {
+            chunk: Ok(chunk), ..
+        } = msg
+        else {
+            return;
+        };
+        match &first {
+            None => first = Some((**chunk).clone()),
+            Some(taken) if !swapped && taken.header.source == chunk.header.source => {
+                // The same peer offers again: offer a sibling of the first chunk instead.
+                let sibling = embedded.iter().find(|c| {
+                    c.header.source == taken.header.source
+                        && c.header.height == taken.header.height
+                        && c.header.index != taken.header.index
+                });
+                **chunk = sibling
+                    .expect("every block has chunks on several branches")
+                    .clone();
+                swapped = true;
+            }
+            Some(_) => {}
+        }
+    });
+    let subject = board.subject;
+    let declined = emitted.iter().any(|(by, c)| {
+        *by == subject
+            && matches!(
+                c,
+                medilanac::sim::Command::Send {
+                    msg: Msg::Decline { .. },
+                    ..
+                }
+            )
+    });
+    assert!(declined, "the sibling is declined under distinct placement");
+    let block = &board.miner(subject).blocks()[1];
+    let mut seen = std::collections::BTreeSet::new();
+    assert!(block
+        .foreign
+        .iter()
+        .all(|c| seen.insert((c.header.source, c.header.height))));
+}
+
+#[test]
+fn a_chunk_offered_by_a_peer_for_another_branch_gets_the_peer_blacklisted() {
+    let board = Switchboard::new(|_| {});
+    let embedded = board.embedded_chunks();
+    drop(board);
+    let (_, emitted) = gather(|msg| {
+        if let Msg::Offer {
+            chunk: Ok(chunk), ..
+        } = msg
+        {
+            let other = embedded
+                .iter()
+                .find(|c| c.header.source != chunk.header.source);
+            **chunk = other.expect("chunks of several branches").clone();
+        }
+    });
+    let caught = observations(&emitted).into_iter().any(|o| {
+        matches!(o, Observation::PeerBlacklisted { evidence, .. } if evidence.contains("another branch"))
+    });
+    assert!(caught);
+    assert_eq!(blocks_added(&emitted), 0);
+}

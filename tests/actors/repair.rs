@@ -1,0 +1,65 @@
+//! Rule 14 at the auditor: a holder that cannot serve a chunk it embedded is lost, and its
+//! chunks are placed again.
+
+use crate::switchboard::{observations, sent, Switchboard};
+use medilanac::actors::{MinerTimer, Msg, Observation};
+use medilanac::scenario::Scenario;
+
+/// Repair every 100 s; the run stops between two rounds, so no audit is open.
+fn audited(scenario: &mut Scenario) {
+    scenario.miner.repair_period = 100.0;
+    scenario.duration = 1_050.0;
+}
+
+#[test]
+fn an_audit_answered_without_the_chunk_marks_the_holder_lost_and_frees_its_chunks() {
+    let mut board = Switchboard::new(audited);
+    let auditor = 1;
+    let round = board.fire(auditor, MinerTimer::Repair);
+    let started = observations(&round).into_iter().find_map(|o| match o {
+        Observation::RepairStarted { audits, .. } => Some(*audits),
+        _ => None,
+    });
+    assert!(started.is_some_and(|audits| audits > 0), "{round:?}");
+    let (holder, request) = board
+        .peers()
+        .into_iter()
+        .find_map(|peer| {
+            sent(&round, auditor, peer)
+                .into_iter()
+                .find_map(|m| match m {
+                    Msg::GetForeignChunk { request, .. } => Some((peer, *request)),
+                    _ => None,
+                })
+        })
+        .expect("some holder is audited");
+    let branch = board.branch(holder);
+    let empty = Msg::ForeignChunk {
+        request,
+        branch,
+        answer: None,
+    };
+    let emitted = board.deliver(holder, auditor, empty);
+    let lost = observations(&emitted).into_iter().find_map(|o| match o {
+        Observation::HolderLost { holder, freed } => Some((*holder, *freed)),
+        _ => None,
+    });
+    let (lost, freed) = lost.expect("the holder is lost");
+    assert_eq!(lost, branch);
+    assert!(
+        freed > 0,
+        "with the default threshold, lost chunks are placed again"
+    );
+}
+
+#[test]
+fn an_audit_answered_with_the_right_chunk_loses_nothing() {
+    let mut board = Switchboard::new(audited);
+    let auditor = 1;
+    let round = board.fire(auditor, MinerTimer::Repair);
+    let emitted = board.settle(round, |_, _, _| {});
+    let lost = observations(&emitted)
+        .into_iter()
+        .any(|o| matches!(o, Observation::HolderLost { .. }));
+    assert!(!lost);
+}
