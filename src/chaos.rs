@@ -6,7 +6,6 @@
 //! up far more often than uniform draws would make them. The draw uses its own random
 //! stream, so it is part of what a seed reproduces; [`Drawn`] lists it for failure reports.
 
-use crate::scenario::{PartitionSettings, Scenario};
 use crate::sim::churn::{ChurnModel, Duration};
 use crate::sim::{stream, Rng};
 use rand::seq::index::sample;
@@ -105,74 +104,83 @@ impl Chaos {
     }
 }
 
-/// The scenario with the faults `seed` draws from its `[chaos]` ranges (unchanged without
-/// one), and what was drawn.
-pub fn apply(scenario: &Scenario, seed: u64) -> (Scenario, Drawn) {
-    let Some(chaos) = &scenario.chaos else {
-        return (scenario.clone(), Drawn::default());
-    };
-    let mut rng = stream(seed, "chaos", 0);
-    let mut drawn = Scenario {
-        chaos: None,
-        ..scenario.clone()
-    };
-    let mut record = Vec::new();
-    let network = &mut drawn.network;
-    for (name, range, target) in [
-        ("loss", chaos.loss, &mut network.loss),
-        ("duplicate", chaos.duplicate, &mut network.duplicate),
-        ("jitter_ms", chaos.jitter_ms, &mut network.jitter_ms),
-    ] {
-        if let Some(range) = range {
-            *target = chaos.pick(&mut rng, range);
-            record.push((name, format!("{target:.4}")));
+/// The fault settings one seed drew: what replaces the scenario's own.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Draw {
+    pub loss: Option<f64>,
+    pub duplicate: Option<f64>,
+    pub jitter_ms: Option<f64>,
+    /// A partition (start and end seconds, the miners cut off), if the seed drew one.
+    pub partition: Option<(f64, f64, Vec<usize>)>,
+    pub churn: Option<ChurnModel>,
+    /// The same, listed for reports.
+    pub drawn: Drawn,
+}
+
+impl Chaos {
+    /// What `seed` draws for a run of `miners` miners lasting `duration` seconds.
+    pub fn draw(&self, seed: u64, miners: usize, duration: f64) -> Draw {
+        let chaos = self;
+        let mut rng = stream(seed, "chaos", 0);
+        let mut draw = Draw::default();
+        let mut record = Vec::new();
+        for (name, range, target) in [
+            ("loss", chaos.loss, &mut draw.loss),
+            ("duplicate", chaos.duplicate, &mut draw.duplicate),
+            ("jitter_ms", chaos.jitter_ms, &mut draw.jitter_ms),
+        ] {
+            if let Some(range) = range {
+                let value = chaos.pick(&mut rng, range);
+                *target = Some(value);
+                record.push((name, format!("{value:.4}")));
+            }
         }
+        if rng.gen_bool(chaos.partition) {
+            let (start, end, side) = draw_partition(&mut rng, miners, duration);
+            let text = format!("{side:?} from {start:.0}s to {end:.0}s");
+            record.push(("partition", text));
+            draw.partition = Some((start, end, side));
+        }
+        draw.churn = chaos.draw_churn(&mut rng, &mut record);
+        draw.drawn = Drawn(record);
+        draw
     }
-    if rng.gen_bool(chaos.partition) {
-        let partition = draw_partition(&mut rng, scenario);
-        record.push((
-            "partition",
-            format!(
-                "{:?} from {:.0}s to {:.0}s",
-                partition.miners, partition.start, partition.end
-            ),
-        ));
-        drawn.network.partitions.push(partition);
-    }
-    if let Some(lifetime) = chaos.lifetime {
-        let mean = chaos.pick(&mut rng, lifetime);
-        let down = chaos
+
+    /// The churn the seed draws, if the ranges ask for churn at all.
+    fn draw_churn(
+        &self,
+        rng: &mut Rng,
+        record: &mut Vec<(&'static str, String)>,
+    ) -> Option<ChurnModel> {
+        let lifetime = self.lifetime?;
+        let mean = self.pick(rng, lifetime);
+        let down = self
             .downtime
-            .map_or(mean / 20.0, |range| chaos.pick(&mut rng, range));
-        let leave = chaos.leave.map_or(0.0, |range| chaos.pick(&mut rng, range));
-        let wipe = chaos.wipe.map_or(0.0, |range| chaos.pick(&mut rng, range));
+            .map_or(mean / 20.0, |range| self.pick(rng, range));
+        let leave = self.leave.map_or(0.0, |range| self.pick(rng, range));
+        let wipe = self.wipe.map_or(0.0, |range| self.pick(rng, range));
         record.extend([
             ("lifetime", format!("{mean:.0}")),
             ("downtime", format!("{down:.0}")),
             ("leave", format!("{leave:.4}")),
             ("wipe", format!("{wipe:.4}")),
         ]);
-        drawn.churn = Some(ChurnModel {
+        Some(ChurnModel {
             lifetime: Duration::Exponential { mean },
             downtime: Duration::Exponential { mean: down },
             leave,
             wipe,
             bursts: Vec::new(),
-        });
+        })
     }
-    (drawn, Drawn(record))
 }
 
-fn draw_partition(rng: &mut Rng, scenario: &Scenario) -> PartitionSettings {
-    let miners = scenario.total_miners();
-    let side = sample(rng, miners, (miners / 3).max(1)).into_vec();
-    let start = rng.gen_range(0.0..scenario.duration / 2.0);
-    let length = rng.gen_range(0.0..scenario.duration / 4.0);
-    let mut side = side;
+/// A random third of the miners (at least one), cut off from a random start in the first
+/// half of the run for up to a quarter of it: (start, end, miners).
+fn draw_partition(rng: &mut Rng, miners: usize, duration: f64) -> (f64, f64, Vec<usize>) {
+    let mut side = sample(rng, miners, (miners / 3).max(1)).into_vec();
+    let start = rng.gen_range(0.0..duration / 2.0);
+    let length = rng.gen_range(0.0..duration / 4.0);
     side.sort_unstable();
-    PartitionSettings {
-        start,
-        end: start + length.max(1.0),
-        miners: side,
-    }
+    (start, start + length.max(1.0), side)
 }

@@ -4,13 +4,13 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
-use crate::actors::MinerConfig;
-use crate::chaos::Chaos;
+use crate::actors::{MinerConfig, Roster};
+use crate::chaos::{Chaos, Drawn};
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
 use crate::sim::churn::ChurnModel;
 use crate::sim::network::{Partition, Regions};
-use crate::sim::{ActorId, Latency, NetworkModel, Time};
+use crate::sim::{Latency, NetworkModel, Time};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use thiserror::Error;
@@ -217,9 +217,9 @@ impl Default for NetworkSettings {
 }
 
 impl NetworkSettings {
-    /// The engine's model for `miners` miners, with each miner replaced, in partitions and
-    /// regions, by the actors `actors_of` gives for it.
-    pub fn model(&self, miners: usize, actors_of: impl Fn(usize) -> Vec<ActorId>) -> NetworkModel {
+    /// The engine's model for the actors of `roster`, with each miner standing, in
+    /// partitions and regions, for itself and its patients.
+    pub fn model(&self, roster: &Roster) -> NetworkModel {
         let partitions = self
             .partitions
             .iter()
@@ -229,7 +229,7 @@ impl NetworkSettings {
                 side: p
                     .miners
                     .iter()
-                    .flat_map(|&miner| actors_of(miner))
+                    .flat_map(|&miner| roster.actors_of_miner(miner))
                     .collect(),
             })
             .collect();
@@ -240,16 +240,16 @@ impl NetworkSettings {
             duplicate: self.duplicate,
             jitter_ms: self.jitter_ms,
             partitions,
-            regions: self.regions.as_ref().map(|r| r.model(miners, &actors_of)),
+            regions: self.regions.as_ref().map(|r| r.model(roster)),
         }
     }
 }
 
 impl RegionSettings {
-    fn model(&self, miners: usize, actors_of: impl Fn(usize) -> Vec<ActorId>) -> Regions {
+    fn model(&self, roster: &Roster) -> Regions {
         let mut of_actor = Vec::new();
-        for miner in 0..miners {
-            for actor in actors_of(miner) {
+        for miner in 0..roster.miners {
+            for actor in roster.actors_of_miner(miner) {
                 if of_actor.len() <= actor {
                     of_actor.resize(actor + 1, 0);
                 }
@@ -628,6 +628,39 @@ impl Scenario {
     /// Miners at the start plus those that join later.
     pub fn total_miners(&self) -> usize {
         self.miners + self.joins.iter().map(|j| j.count).sum::<usize>()
+    }
+
+    /// The scenario with the faults `seed` draws from its `[chaos]` ranges (unchanged
+    /// without one), and what was drawn.
+    pub fn with_chaos(&self, seed: u64) -> (Scenario, Drawn) {
+        let Some(chaos) = &self.chaos else {
+            return (self.clone(), Drawn::default());
+        };
+        let draw = chaos.draw(seed, self.total_miners(), self.duration);
+        let mut drawn = Scenario {
+            chaos: None,
+            ..self.clone()
+        };
+        let network = &mut drawn.network;
+        network.loss = draw.loss.unwrap_or(network.loss);
+        network.duplicate = draw.duplicate.unwrap_or(network.duplicate);
+        network.jitter_ms = draw.jitter_ms.unwrap_or(network.jitter_ms);
+        if let Some((start, end, miners)) = draw.partition {
+            let partition = PartitionSettings { start, end, miners };
+            network.partitions.push(partition);
+        }
+        if draw.churn.is_some() {
+            drawn.churn = draw.churn;
+        }
+        (drawn, draw.drawn)
+    }
+
+    /// The actor numbering of a run of this scenario.
+    pub fn roster(&self) -> Roster {
+        Roster {
+            miners: self.total_miners(),
+            per_miner: self.patients.per_miner,
+        }
     }
 
     /// When each miner starts, in miner order.

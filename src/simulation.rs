@@ -1,42 +1,22 @@
 //! One run: build a network from a scenario and a seed, run it, and collect what happened.
 //!
-//! Actor 0 is the exchange, actors `1..=miners` are the miners (miner `i` is actor `i + 1`
-//! and logs as "Miner i"), the patients come after. Keys are derived from the seed, so the
-//! whole run, and its digest, follows from the scenario and the seed.
+//! Actors are numbered by [`Roster`] (the exchange, the miners, then their patients); miner
+//! `i` logs as "Miner i". Keys are derived from the seed, so the whole run, and its digest,
+//! follows from the scenario and the seed.
 
-use crate::actors::{
-    Behaviour, Exchange, Miner, MinerStats, Msg, Node, Observation, Patient, World,
-};
-use crate::chaos::{self, Drawn};
+use crate::actors::{Behaviour, Exchange, Miner, Msg, Node, Observation, Patient, Roster, World};
+use crate::chaos::Drawn;
 use crate::invariants::{self, Invariant, Violation};
 use crate::protocol::keys::VerifyStats;
-use crate::protocol::{Block, Codec, Hash, KeyPair, Record};
+use crate::protocol::{Codec, Hash, KeyPair};
 use crate::scenario::Scenario;
 use crate::sim::churn::Change;
 use crate::sim::{
     stream, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Observer, Presence,
     RunEnd, Time,
 };
-use crate::summary::Summary;
+use crate::summary::{MinerOutcome, Summary};
 use sha2::{Digest, Sha256};
-
-/// What one miner ended with.
-pub struct MinerOutcome {
-    pub number: usize,
-    pub behaviour: Behaviour,
-    pub blocks: Vec<Block>,
-    pub stats: MinerStats,
-    pub finished: bool,
-    /// Foreign chunks gathered for a block it could not complete.
-    pub stalled_with: Option<usize>,
-    pub unplaced_chunks: usize,
-    /// Records the miner accepted but has not put in a block yet.
-    pub waiting: Vec<Record>,
-    /// Whether the miner was running, down, or gone for good when the run ended.
-    pub presence: Presence,
-    /// Branches the miner lost when it came back wiped, oldest first.
-    pub retired: Vec<Vec<Block>>,
-}
 
 /// Everything a run produced.
 pub struct Outcome {
@@ -90,17 +70,18 @@ fn starts(scenario: &Scenario) -> Vec<Time> {
 
 fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
     let config = scenario.miner_config();
+    let roster = scenario.roster();
     let mut nodes = vec![Node::Exchange(Exchange::default())];
     for (number, behaviour) in behaviours(scenario).into_iter().enumerate() {
         let keys = KeyPair::derive(seed, "miner", number as u64);
-        let miner = Miner::new(number, keys, 0, config.clone(), behaviour);
+        let miner = Miner::new(number, keys, Roster::EXCHANGE, config.clone(), behaviour);
         nodes.push(Node::Miner(Box::new(miner)));
     }
     let p = &scenario.patients;
     let interval = Time::from_secs_f64(p.interval);
-    for number in 0..scenario.total_miners() * p.per_miner {
+    for number in 0..roster.patients() {
         let keys = KeyPair::derive(seed, "patient", number as u64);
-        let miner = 1 + number / p.per_miner;
+        let miner = roster.miner_of_patient(number);
         nodes.push(Node::Patient(Box::new(Patient::new(
             keys,
             miner,
@@ -152,17 +133,13 @@ fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) 
     let params = scenario.protocol.clone();
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
     let world = World::new(params, codec, seed);
-    let per_miner = scenario.patients.per_miner;
-    let patients_start = 1 + scenario.total_miners();
-    let network = scenario.network.model(scenario.total_miners(), |miner| {
-        let patients = (0..per_miner).map(|i| patients_start + miner * per_miner + i);
-        std::iter::once(1 + miner).chain(patients).collect()
-    });
+    let roster = scenario.roster();
+    let network = scenario.network.model(&roster);
     let mut engine = Engine::with_starts(build(scenario, seed), &starts(scenario), seed, network);
     if let Some(churn) = &scenario.churn {
         let joined = scenario.miner_starts();
         for event in churn.schedule(&joined, until, &mut stream(seed, "churn", 0)) {
-            let actor = 1 + event.member;
+            let actor = roster.miner(event.member);
             match event.change {
                 Change::Down => engine.schedule_down(actor, event.at, false),
                 Change::Leave => engine.schedule_down(actor, event.at, true),
@@ -177,7 +154,7 @@ fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) 
 /// before the first event past `until`: a network in a realistic state, for tests that go
 /// on handing one node one message at a time.
 pub fn network_at(scenario: &Scenario, seed: u64, until: Time) -> (Vec<Node>, World) {
-    let (drawn_scenario, _) = chaos::apply(scenario, seed);
+    let (drawn_scenario, _) = scenario.with_chaos(seed);
     let (mut engine, mut world) = set_up(&drawn_scenario, seed, until);
     engine.run(&mut world, until);
     (engine.into_actors(), world)
@@ -185,7 +162,7 @@ pub fn network_at(scenario: &Scenario, seed: u64, until: Time) -> (Vec<Node>, Wo
 
 /// [`run`], with hooks.
 pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
-    let (drawn_scenario, drawn) = chaos::apply(scenario, seed);
+    let (drawn_scenario, drawn) = scenario.with_chaos(seed);
     let scenario = &drawn_scenario;
     let until = Time::from_secs_f64(scenario.duration);
     let (mut engine, mut world) = set_up(scenario, seed, until);

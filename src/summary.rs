@@ -9,12 +9,32 @@
 //! one whose holders left for good or came back wiped: the first is unavailable, the second
 //! lost.
 
+use crate::actors::{Behaviour, MinerStats};
+use crate::protocol::Record;
 use crate::protocol::{
-    reconstruct, Block, BranchId, Chunk, ChunkId, Codec, HeightStatus, Params, Verifier,
+    reconstruct, Block, BranchId, Chunk, ChunkId, Codec, HeightStatus, Params, Reconstruction,
+    Verifier,
 };
 use crate::sim::Presence;
-use crate::simulation::MinerOutcome;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// What one miner ended with.
+pub struct MinerOutcome {
+    pub number: usize,
+    pub behaviour: Behaviour,
+    pub blocks: Vec<Block>,
+    pub stats: MinerStats,
+    pub finished: bool,
+    /// Foreign chunks gathered for a block it could not complete.
+    pub stalled_with: Option<usize>,
+    pub unplaced_chunks: usize,
+    /// Records the miner accepted but has not put in a block yet.
+    pub waiting: Vec<Record>,
+    /// Whether the miner was running, down, or gone for good when the run ended.
+    pub presence: Presence,
+    /// Branches the miner lost when it came back wiped, oldest first.
+    pub retired: Vec<Vec<Block>>,
+}
 
 /// The run's totals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -85,25 +105,16 @@ impl Summary {
                 summary.total_bytes += size.total();
             }
         }
-        let anywhere = placed_chunks(branches(miners));
-        let current = || miners.iter().map(|m| (m.presence, m.blocks.as_slice()));
-        let surviving = placed_on(current(), Presence::keeps_data);
-        let live = placed_on(current(), |p| p == Presence::Running);
-        summary.chunks_placed = anywhere.values().map(|set| set.len() as u64).sum();
+        let current = miners.iter().map(|m| (m.presence, m.blocks.as_slice()));
+        let holdings = Holdings::of(branches(miners), current);
+        summary.chunks_placed = holdings.anywhere.values().map(|set| set.len() as u64).sum();
         let sources: Vec<&Chunk> = miners
             .iter()
             .filter(|m| m.presence == Presence::Running)
             .flat_map(|m| m.blocks.iter().flat_map(|b| b.foreign.iter()))
             .collect();
         for blocks in branches(miners) {
-            summary.add_rebuild(
-                params,
-                codec,
-                blocks,
-                &sources,
-                [&anywhere, &surviving, &live],
-                verifier,
-            );
+            summary.add_rebuild(params, codec, blocks, &sources, &holdings, verifier);
         }
         summary
     }
@@ -115,7 +126,7 @@ impl Summary {
         codec: &Codec,
         blocks: &[Block],
         sources: &[&Chunk],
-        [anywhere, surviving, live]: [&Placed; 3],
+        holdings: &Holdings,
         verifier: &mut Verifier,
     ) {
         let Some(genesis) = blocks.first() else {
@@ -123,42 +134,32 @@ impl Summary {
         };
         let branch = genesis.header.branch;
         let rebuilt = reconstruct(params, codec, branch, sources.iter().copied(), verifier);
-        let count = |placed: &Placed, height: u64| {
-            placed
-                .get(&branch)
-                .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
-        };
-        let k = params.k as usize;
-        for height in 0..blocks.len() as u64 {
-            if count(anywhere, height) < k {
-                self.never_placed += 1;
-            } else if count(surviving, height) < k {
-                self.lost += 1;
-            } else if count(live, height) < k {
-                self.unavailable += 1;
-            } else {
-                self.placeable += 1;
-                let rebuilt_block = rebuilt
-                    .heights
-                    .get(height as usize)
-                    .and_then(|h| h.block.as_ref());
-                let original = &blocks[height as usize];
-                if rebuilt_block.is_some_and(|(header, records)| {
-                    *header != original.header || *records != original.records
-                }) {
-                    self.wrong_rebuilds += 1;
-                }
-                let status = rebuilt
-                    .heights
-                    .get(height as usize)
-                    .filter(|h| h.height == height)
-                    .map(|h| &h.status);
-                match status {
-                    Some(HeightStatus::Rebuilt) => self.rebuilt += 1,
-                    Some(HeightStatus::Unlinked) => self.cut_off += 1,
-                    _ => {}
+        for (height, original) in (0u64..).zip(blocks) {
+            match holdings.status(params.k, branch, height) {
+                BlockStatus::NeverPlaced => self.never_placed += 1,
+                BlockStatus::Lost => self.lost += 1,
+                BlockStatus::Unavailable => self.unavailable += 1,
+                BlockStatus::Recoverable => {
+                    self.placeable += 1;
+                    self.add_rebuilt(&rebuilt, height, original);
                 }
             }
+        }
+    }
+
+    /// Counts how block `height` of a rebuild came out against the `original`.
+    fn add_rebuilt(&mut self, rebuilt: &Reconstruction, height: u64, original: &Block) {
+        let at = rebuilt.heights.get(height as usize);
+        let rebuilt_block = at.and_then(|h| h.block.as_ref());
+        if rebuilt_block.is_some_and(|(header, records)| {
+            *header != original.header || *records != original.records
+        }) {
+            self.wrong_rebuilds += 1;
+        }
+        match at.filter(|h| h.height == height).map(|h| &h.status) {
+            Some(HeightStatus::Rebuilt) => self.rebuilt += 1,
+            Some(HeightStatus::Unlinked) => self.cut_off += 1,
+            _ => {}
         }
     }
 
@@ -172,19 +173,66 @@ impl Summary {
 /// Distinct chunks of each branch held by the given branches.
 pub type Placed = BTreeMap<BranchId, BTreeSet<ChunkId>>;
 
-/// Distinct chunks held by those of `branches` whose miner's presence passes `keep`.
-pub fn placed_on<'a>(
-    branches: impl Iterator<Item = (Presence, &'a [Block])>,
-    keep: fn(Presence) -> bool,
-) -> Placed {
-    placed_chunks(
-        branches
-            .filter(|(presence, _)| keep(*presence))
-            .map(|(_, b)| b),
-    )
+/// Where a block stands, judged from where its chunks are placed: the one classification
+/// the summary and every experiment use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockStatus {
+    /// Fewer than `k` of its chunks were ever placed: nobody can rebuild it.
+    NeverPlaced,
+    /// `k` were placed, but fewer than `k` remain on branches that still exist.
+    Lost,
+    /// `k` remain on existing branches, but fewer than `k` on running ones, for now.
+    Unavailable,
+    /// `k` sit on running branches.
+    Recoverable,
 }
 
-pub fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {
+/// The chunks held on every branch ever made, on the branches that still exist, and on
+/// the running ones.
+pub struct Holdings {
+    pub anywhere: Placed,
+    surviving: Placed,
+    live: Placed,
+}
+
+impl Holdings {
+    /// From every branch ever made (`all`, retired ones included) and each miner's current
+    /// branch with its presence.
+    pub fn of<'a>(
+        all: impl Iterator<Item = &'a [Block]>,
+        current: impl Iterator<Item = (Presence, &'a [Block])> + Clone,
+    ) -> Holdings {
+        let on = |keep: fn(Presence) -> bool| {
+            let kept = current.clone().filter(move |(presence, _)| keep(*presence));
+            placed_chunks(kept.map(|(_, blocks)| blocks))
+        };
+        Holdings {
+            anywhere: placed_chunks(all),
+            surviving: on(Presence::keeps_data),
+            live: on(|presence| presence == Presence::Running),
+        }
+    }
+
+    /// The status of block `height` of `branch` under a `k`-of-m code.
+    pub fn status(&self, k: u16, branch: BranchId, height: u64) -> BlockStatus {
+        let count = |placed: &Placed| {
+            let ids = placed.get(&branch);
+            ids.map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
+        };
+        let k = k as usize;
+        if count(&self.anywhere) < k {
+            BlockStatus::NeverPlaced
+        } else if count(&self.surviving) < k {
+            BlockStatus::Lost
+        } else if count(&self.live) < k {
+            BlockStatus::Unavailable
+        } else {
+            BlockStatus::Recoverable
+        }
+    }
+}
+
+fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {
     let mut placed = Placed::new();
     for chunk in holders.flat_map(|blocks| blocks.iter().flat_map(|b| b.foreign.iter())) {
         placed

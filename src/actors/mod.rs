@@ -11,6 +11,7 @@ pub mod message;
 pub mod miner;
 pub mod observation;
 pub mod patient;
+pub mod roster;
 
 use crate::protocol::{Codec, Params, Verifier};
 use crate::sim::{Actor, ActorId, Context, Timer};
@@ -19,6 +20,7 @@ pub use message::Msg;
 pub use miner::{Behaviour, Miner, MinerConfig, MinerStats, MinerTimer};
 pub use observation::Observation;
 pub use patient::{Patient, PatientTimer};
+pub use roster::Roster;
 
 /// State shared by every node of one run.
 pub struct World {

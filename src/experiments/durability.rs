@@ -10,11 +10,11 @@
 
 use super::theory::recoverable;
 use crate::actors::Miner;
-use crate::protocol::{Block, BranchId};
+use crate::protocol::Block;
 use crate::scenario::Scenario;
 use crate::sim::{Presence, Time};
 use crate::simulation::{run_with, Hooks, Outcome, Sample};
-use crate::summary::{placed_chunks, placed_on, Placed};
+use crate::summary::{BlockStatus, Holdings};
 
 pub const COLUMNS: &[&str] = &[
     "k",
@@ -53,25 +53,19 @@ fn all_branches<'a>(miners: &'a Sample) -> impl Iterator<Item = &'a [Block]> {
 /// The sample at `now`, if any block has been placed yet.
 fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
     let p = &scenario.protocol;
-    let k = p.k as usize;
-    let anywhere = placed_chunks(all_branches(miners));
-    let current = || miners.iter().map(|(presence, m)| (*presence, m.blocks()));
-    let surviving = placed_on(current(), Presence::keeps_data);
-    let live = placed_on(current(), |p| p == Presence::Running);
-    let count = |held: &Placed, branch: &BranchId, height: u64| {
-        held.get(branch)
-            .map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
-    };
+    let current = miners.iter().map(|(presence, m)| (*presence, m.blocks()));
+    let holdings = Holdings::of(all_branches(miners), current);
     let (mut placed, mut durable, mut recoverable_now, mut predicted) = (0u64, 0u64, 0u64, 0.0);
     for blocks in all_branches(miners) {
         for block in blocks {
             let (branch, height) = (block.header.branch, block.header.height);
-            if count(&anywhere, &branch, height) < k {
+            let status = holdings.status(p.k, branch, height);
+            if status == BlockStatus::NeverPlaced {
                 continue;
             }
             placed += 1;
-            durable += (count(&surviving, &branch, height) >= k) as u64;
-            recoverable_now += (count(&live, &branch, height) >= k) as u64;
+            durable += (status != BlockStatus::Lost) as u64;
+            recoverable_now += (status == BlockStatus::Recoverable) as u64;
             let age = now - Time(block.header.time);
             predicted += recoverable(scenario, age);
         }

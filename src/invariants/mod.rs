@@ -28,8 +28,7 @@ use crate::actors::{Behaviour, Node, World};
 use crate::protocol::validate::validate_branch;
 use crate::protocol::{Params, Verifier};
 use crate::sim::{EventRecord, Time};
-use crate::simulation::MinerOutcome;
-use crate::summary::Summary;
+use crate::summary::{MinerOutcome, Summary};
 use std::fmt;
 
 /// A broken invariant, with when it was found.

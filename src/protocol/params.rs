@@ -42,6 +42,19 @@ pub enum Placement {
     Any,
 }
 
+impl Placement {
+    /// Rule 9, the one place it is decided: whether a branch may take a chunk of a foreign
+    /// block, given whether it already holds (or is taking) one of that block. The question
+    /// is asked only when the policy needs the answer. Receivers checking a block, miners
+    /// gathering chunks and miners offering them all call this.
+    pub fn admits(self, holds_one_already: impl FnOnce() -> bool) -> bool {
+        match self {
+            Placement::Any => true,
+            Placement::Distinct => !holds_one_already(),
+        }
+    }
+}
+
 /// The network's protocol parameters; the `[protocol]` table of a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -9,7 +9,7 @@ use super::chunk::{Chunk, ChunkError};
 use super::hash::{BranchId, Hash};
 use super::keys::Verifier;
 use super::merkle::MerkleTree;
-use super::params::{Params, Placement};
+use super::params::Params;
 use super::record::Record;
 use super::tip::BranchTip;
 use std::collections::BTreeSet;
@@ -215,7 +215,7 @@ fn check_foreign_chunk(
         return Err(BlockError::OwnChunk { index });
     }
     let fresh = seen.insert((source, height)) && !tip.holds(source, height);
-    if params.placement == Placement::Distinct && !fresh {
+    if !params.placement.admits(|| !fresh) {
         return Err(BlockError::DuplicateForeignBlock {
             index,
             branch: source,

@@ -121,9 +121,9 @@ fn chaos_draws_its_faults_from_the_seed_and_reproduces_them() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/chaos.toml"))
             .unwrap();
     let chaotic = medilanac::scenario::Scenario::parse(&text).unwrap();
-    let (first, drawn) = medilanac::chaos::apply(&chaotic, 7);
-    let (again, drawn_again) = medilanac::chaos::apply(&chaotic, 7);
-    let (_, other) = medilanac::chaos::apply(&chaotic, 8);
+    let (first, drawn) = chaotic.with_chaos(7);
+    let (again, drawn_again) = chaotic.with_chaos(7);
+    let (_, other) = chaotic.with_chaos(8);
     assert_eq!(drawn, drawn_again);
     assert_ne!(drawn, other);
     assert!((0.0..=0.2).contains(&first.network.loss));

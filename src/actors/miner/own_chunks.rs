@@ -100,7 +100,7 @@ impl OwnChunks {
             if best.is_some_and(|(fewest, _, _)| fewest <= taken) {
                 continue;
             }
-            if placement == Placement::Distinct && slots.iter().any(|s| s.is_with(to)) {
+            if !placement.admits(|| slots.iter().any(|s| s.is_with(to))) {
                 continue;
             }
             best = Some((taken, height, index));

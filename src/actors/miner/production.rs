@@ -202,13 +202,10 @@ impl Miner {
         };
         let id = chunk.id();
         let same_block = |c: &Chunk| c.header.source == id.source && c.header.height == id.height;
-        match placement {
-            Placement::Any => true,
-            Placement::Distinct => {
-                !self.disk.chain.tip().holds(id.source, id.height)
-                    && !draft.foreign.iter().any(same_block)
-            }
-        }
+        placement.admits(|| {
+            self.disk.chain.tip().holds(id.source, id.height)
+                || draft.foreign.iter().any(same_block)
+        })
     }
 
     fn finish_block(&mut self, ctx: &mut Ctx, world: &mut World) {

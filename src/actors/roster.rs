@@ -1,0 +1,48 @@
+//! Which actor id each participant of a run has: the one place that numbers them.
+//!
+//! Actor 0 is the exchange, actors `1..=miners` are the miners in order, and the patients
+//! follow, `per_miner` of them for each miner in miner order. The engine, the network
+//! model, churn, traces and tests all ask this type, so the numbering cannot drift apart.
+
+use crate::sim::ActorId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Roster {
+    pub miners: usize,
+    /// Patients per miner.
+    pub per_miner: usize,
+}
+
+impl Roster {
+    pub const EXCHANGE: ActorId = 0;
+
+    /// The actor of miner `number`.
+    pub fn miner(&self, number: usize) -> ActorId {
+        1 + number
+    }
+
+    /// The actor of patient `number` (counted over all miners).
+    pub fn patient(&self, number: usize) -> ActorId {
+        1 + self.miners + number
+    }
+
+    /// The actor of the miner that patient `number` hands its records to.
+    pub fn miner_of_patient(&self, number: usize) -> ActorId {
+        self.miner(number / self.per_miner)
+    }
+
+    /// Miner `number` and its patients: what a partition or a region moves together.
+    pub fn actors_of_miner(&self, number: usize) -> impl Iterator<Item = ActorId> {
+        let first = self.patient(number * self.per_miner);
+        std::iter::once(self.miner(number)).chain(first..first + self.per_miner)
+    }
+
+    pub fn patients(&self) -> usize {
+        self.miners * self.per_miner
+    }
+
+    /// How many actors a run has.
+    pub fn actors(&self) -> usize {
+        1 + self.miners + self.patients()
+    }
+}
