@@ -9,6 +9,7 @@
 pub mod actors;
 pub mod chaos;
 pub mod csv_input;
+pub mod divergence;
 pub mod experiments;
 pub mod export;
 pub mod invariants;

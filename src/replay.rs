@@ -4,8 +4,10 @@
 //! scenario file, [`job_for_row`] rebuilds that run from [`grid::jobs`] and checks that the
 //! row's grid values and seed are the run's; running it must give the row's digest.
 //! [`run_twice`] and [`recheck_sweep`] run seeds a second time and report any digest that
-//! differs, with everything a replay needs ([`Divergence`]).
+//! differs, with everything a replay needs ([`Divergence`]) and the first event at which two
+//! fresh runs of the seed part ([`crate::divergence`]).
 
+use crate::divergence::{self, Located};
 use crate::protocol::Hash;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::simulation;
@@ -181,6 +183,8 @@ pub struct Divergence {
     pub grid: Vec<String>,
     pub first: Hash,
     pub second: Hash,
+    /// Where two fresh runs of the seed part.
+    pub located: Located,
 }
 
 impl fmt::Display for Divergence {
@@ -196,7 +200,19 @@ impl fmt::Display for Divergence {
             f,
             ", seed {}: first run {}, second run {}",
             self.seed, self.first, self.second
-        )
+        )?;
+        match &self.located {
+            Located::Events(difference) => write!(f, "\n  {difference}"),
+            Located::SameEvents { events } => write!(
+                f,
+                "\n  two fresh runs dispatched the same {events} events{}",
+                if self.run.is_some() {
+                    " (the CSV's digest may come from another build)"
+                } else {
+                    "; the branches they ended with differ"
+                }
+            ),
+        }
     }
 }
 
@@ -214,6 +230,7 @@ pub fn run_twice(scenario: &Scenario, seed: u64) -> Result<Hash, Box<Divergence>
         grid: Vec::new(),
         first,
         second,
+        located: divergence::locate(scenario, seed),
     }))
 }
 
@@ -277,6 +294,7 @@ pub fn recheck_sweep(
                         .collect(),
                     first: *first,
                     second,
+                    located: divergence::locate(&job.scenario, job.seed),
                 })
             })
             .collect()

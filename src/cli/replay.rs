@@ -5,6 +5,7 @@
 use super::{Failure, Outcome};
 use anyhow::anyhow;
 use clap::Args;
+use medilanac::divergence::Located;
 use medilanac::protocol::Hash;
 use medilanac::replay::{self, shell_word, Divergence, VERSION};
 use medilanac::scenario::Scenario;
@@ -268,14 +269,22 @@ pub fn check_run(scenario: &Scenario, path: Option<&Path>, seed: u64) -> Result<
                 seed,
                 &replay_seed_command(path, seed, Some(divergence.first), "run.jsonl")
             ),
-            trace_hint(path, seed)
+            trace_hint(path, seed, &divergence.located)
         ))),
     }
 }
 
-/// Two traces of one seed to diff: the first line that differs is where the runs part.
-fn trace_hint(path: Option<&Path>, seed: u64) -> String {
-    let run = |trace: &str| replay_seed_command(path, seed, None, trace);
+/// Two traces of one seed to diff, over a second of virtual time each side of the first
+/// difference when one was found: the first line that differs is where the runs part.
+fn trace_hint(path: Option<&Path>, seed: u64, located: &Located) -> String {
+    let window = match located {
+        Located::Events(difference) => {
+            let at = difference.seconds();
+            format!(" --from {:.6} --to {:.6}", (at - 1.0).max(0.0), at + 1.0)
+        }
+        Located::SameEvents { .. } => String::new(),
+    };
+    let run = |trace: &str| replay_seed_command(path, seed, None, trace) + &window;
     format!(
         "{} && {} && diff a.jsonl b.jsonl",
         run("a.jsonl"),

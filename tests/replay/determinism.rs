@@ -97,3 +97,39 @@ fn the_library_check_runs_a_seed_twice() {
     let digest = replay::run_twice(&scenario, 9).expect("deterministic");
     assert_eq!(digest, simulate(&scenario, 9).digest);
 }
+
+/// Two runs that really part at a known time (the second has a partition from 20 s on): the
+/// locator finds the first differing event no earlier than that, with every earlier event
+/// alike, and shows it from both runs.
+#[test]
+fn the_first_differing_event_is_found_where_the_second_run_starts_to_differ() {
+    use medilanac::divergence::{locate_in, Located, Pass};
+    use medilanac::scenario::{PartitionSettings, Scenario, DEFAULT};
+    use medilanac::sim::Time;
+    let same = Scenario::parse(DEFAULT).unwrap();
+    let mut cut = same.clone();
+    cut.network.partitions.push(PartitionSettings {
+        start: 20.0,
+        end: 40.0,
+        miners: vec![0, 1, 2],
+    });
+    let located = locate_in(|pass, hooks| {
+        let scenario = if pass == Pass::First { &same } else { &cut };
+        medilanac::simulation::run_with(scenario, 1, hooks);
+    });
+    let Located::Events(difference) = located else {
+        panic!("the runs differ: {located:?}");
+    };
+    let (first, second) = (difference.first.unwrap(), difference.second.unwrap());
+    assert_ne!(first, second);
+    assert!(first.time >= Time::from_secs_f64(20.0), "{difference}");
+    assert!(difference.index > 100, "many equal events come first");
+    assert!(difference
+        .to_string()
+        .contains(&format!("seq {}", first.seq)));
+    // One run against itself: nothing to locate.
+    let alike = locate_in(|_, hooks| {
+        medilanac::simulation::run_with(&same, 1, hooks);
+    });
+    assert!(matches!(alike, Located::SameEvents { events } if events > 100));
+}
