@@ -8,10 +8,10 @@
 //! event as the first run had it. A nondeterministic program may of course behave
 //! differently a third time; the report says which run each side comes from.
 
-use crate::actors::{Node, World};
+use crate::actors::{Node, Observation, World};
 use crate::invariants::Invariant;
 use crate::scenario::Scenario;
-use crate::sim::{EventKind, EventRecord};
+use crate::sim::{EventKind, EventRecord, View};
 use crate::simulation::{run_with, Hooks};
 use std::cell::RefCell;
 use std::fmt;
@@ -60,7 +60,13 @@ impl Invariant for SameAsFirst {
         "the run repeats the first run of its seed"
     }
 
-    fn check(&mut self, event: &EventRecord, _: &[Node], _: &mut World) -> Result<(), String> {
+    fn check(
+        &mut self,
+        event: &EventRecord,
+        _: &[Observation],
+        _: &View<Node>,
+        _: &mut World,
+    ) -> Result<(), String> {
         let index = self.seen;
         self.seen += 1;
         match self.first.get(index) {

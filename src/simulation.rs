@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 use crate::sim::churn::Change;
 use crate::sim::{
     stream, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Observer, Presence,
-    RunEnd, Time,
+    RunEnd, Time, View,
 };
 use crate::summary::{MinerOutcome, Summary};
 use sha2::{Digest, Sha256};
@@ -113,6 +113,9 @@ pub type Sample<'a> = [(Presence, &'a Miner)];
 /// Called at each sample time with the miners.
 pub type Sampler<'s> = &'s mut dyn FnMut(Time, &Sample);
 
+/// Called after every event with what its handler observed.
+pub type Watcher<'s> = Box<dyn FnMut(&EventRecord, &[Observation]) + 's>;
+
 /// What a caller may attach to a run. Only `invariants` can change the outcome, by
 /// stopping a run that breaks one; the others only watch.
 #[derive(Default)]
@@ -125,6 +128,8 @@ pub struct Hooks<'s> {
     pub sampler: Option<(Time, Sampler<'s>)>,
     /// Checked after every event, besides [`invariants::during_run`].
     pub invariants: Vec<Box<dyn Invariant>>,
+    /// Shown every event after dispatch with the observations its handler reported.
+    pub watcher: Option<Watcher<'s>>,
 }
 
 /// The engine and shared state of a run of `scenario` (as chaos mode drew it) with `seed`,
@@ -173,12 +178,17 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let mut checks = invariants::during_run();
     checks.extend(hooks.invariants);
     let mut broken = "";
-    let mut check = |event: &EventRecord, _: &[Observation], nodes: &[Node], world: &mut World| {
-        checks.iter_mut().try_for_each(|invariant| {
-            broken = invariant.rule();
-            invariant.check(event, nodes, world)
-        })
-    };
+    let mut watcher = hooks.watcher;
+    let mut check =
+        |event: &EventRecord, seen: &[Observation], run: &View<Node>, world: &mut World| {
+            if let Some(watch) = &mut watcher {
+                watch(event, seen);
+            }
+            checks.iter_mut().try_for_each(|invariant| {
+                broken = invariant.rule();
+                invariant.check(event, seen, run, world)
+            })
+        };
     if let Some((every, sample)) = hooks.sampler {
         let mut at = every;
         while at < until && every > Time::ZERO {

@@ -14,20 +14,21 @@
 //! - every block rebuilt from chunks equals the block its miner made;
 //! - no block is unrecoverable while `k` holders of distinct chunks of it are running.
 //!
-//! The checks during the run are [`Invariant`]s; tests add deliberately broken ones to
+//! The checks during the run are [`Invariant`]s. They learn what changed from the
+//! observations the event's handler reported and from the engine's view of who is running,
+//! never by reading a miner's state and diffing it. Tests add deliberately broken ones to
 //! show that a violation stops the run at its event and replays to the same one.
 
-mod new_blocks;
 mod recoverable_blocks;
 mod valid_blocks;
 
 pub use recoverable_blocks::{rebuilds_as_made, BlocksStayRecoverable};
 pub use valid_blocks::BlocksStayValid;
 
-use crate::actors::{Behaviour, Node, World};
+use crate::actors::{Behaviour, Node, Observation, World};
 use crate::protocol::validate::validate_branch;
 use crate::protocol::{Params, Verifier};
-use crate::sim::{EventRecord, Time};
+use crate::sim::{EventRecord, Time, View};
 use crate::summary::{MinerOutcome, Summary};
 use std::fmt;
 
@@ -51,16 +52,26 @@ impl fmt::Display for Violation {
     }
 }
 
-/// A rule checked after every event, shown the event and every actor (by actor id).
+/// A rule checked after every event, shown the event, what its handler observed, and the
+/// run (every node by actor id, and who is running).
 pub trait Invariant {
     /// The rule, as reports name it.
     fn rule(&self) -> &'static str;
     fn check(
         &mut self,
         event: &EventRecord,
-        nodes: &[Node],
+        observed: &[Observation],
+        run: &View<Node>,
         world: &mut World,
     ) -> Result<(), String>;
+}
+
+/// The heights of the blocks the event's handler added, if the actor is a miner.
+pub fn blocks_added(observed: &[Observation]) -> impl Iterator<Item = u64> + '_ {
+    observed.iter().filter_map(|observation| match observation {
+        Observation::BlockAdded { height, .. } => Some(*height),
+        _ => None,
+    })
 }
 
 /// The invariants every run checks after every event.

@@ -9,11 +9,10 @@
 //! decoded it. While they all run the block is recoverable from exactly them; only a
 //! departure that breaks the witness decodes again, from the chunks still running.
 
-use super::new_blocks::NewBlocks;
-use super::Invariant;
-use crate::actors::{Behaviour, Miner, Node, World};
+use super::{blocks_added, Invariant};
+use crate::actors::{Behaviour, Miner, Node, Observation, World};
 use crate::protocol::{decode_block, Block, BranchId, Chunk, Codec, Params, Verifier};
-use crate::sim::{ActorId, EventKind, EventRecord};
+use crate::sim::{ActorId, EventKind, EventRecord, Presence, View};
 use std::collections::BTreeMap;
 
 /// A block of the network: its branch and height.
@@ -30,10 +29,6 @@ struct Holding {
 
 #[derive(Default)]
 pub struct BlocksStayRecoverable {
-    /// Per actor: the blocks already indexed.
-    indexed: NewBlocks,
-    /// Whether each actor is running, as the events say.
-    running: Vec<bool>,
     /// Every chunk placed, by the block it came from.
     holdings: BTreeMap<BlockId, Vec<Holding>>,
     /// Per actor: the blocks its current branch holds chunks of.
@@ -52,37 +47,29 @@ impl Invariant for BlocksStayRecoverable {
     fn check(
         &mut self,
         event: &EventRecord,
-        nodes: &[Node],
+        observed: &[Observation],
+        run: &View<Node>,
         world: &mut World,
     ) -> Result<(), String> {
         let actor = event.actor;
-        let Some(miner) = nodes[actor].as_miner() else {
+        let Some(miner) = run.actors[actor].as_miner() else {
             return Ok(());
         };
-        if self.running.len() <= actor {
-            self.running.resize(actor + 1, false);
+        if self.held_by.len() <= actor {
             self.held_by.resize_with(actor + 1, Vec::new);
         }
         let mut departed = match event.kind {
-            EventKind::Start | EventKind::Up { wiped: false } => {
-                self.running[actor] = true;
-                Vec::new()
-            }
-            EventKind::Up { wiped: true } => {
-                self.running[actor] = true;
-                std::mem::take(&mut self.held_by[actor])
-            }
-            EventKind::Down { .. } => {
-                self.running[actor] = false;
-                self.held_by[actor].clone()
-            }
+            EventKind::Up { wiped: true } => std::mem::take(&mut self.held_by[actor]),
+            EventKind::Down { .. } => self.held_by[actor].clone(),
             _ => Vec::new(),
         };
-        self.index(actor, miner);
+        for height in blocks_added(observed) {
+            self.index(actor, miner, height);
+        }
         departed.sort();
         departed.dedup();
         for block in departed {
-            self.check_block(block, nodes, world)?;
+            self.check_block(block, run, world)?;
         }
         Ok(())
     }
@@ -109,34 +96,32 @@ pub fn rebuilds_as_made(
 }
 
 impl BlocksStayRecoverable {
-    /// Indexes the chunks in the blocks `actor` added since the last event it handled.
-    fn index(&mut self, actor: ActorId, miner: &Miner) {
+    /// Indexes the chunks in block `height` that `actor` just added; a genesis block
+    /// starts a new branch (the actor's first, or a new one after a wipe).
+    fn index(&mut self, actor: ActorId, miner: &Miner, height: u64) {
         let branch = miner.branch();
-        let added = self.indexed.take(actor, branch, miner.blocks());
-        if added.new_branch {
+        if height == 0 {
             self.held_by[actor].clear();
             self.owners.insert(branch, actor);
         }
-        for block in added.blocks {
-            for (position, chunk) in block.foreign.iter().enumerate() {
-                let id = (chunk.header.source, chunk.header.height);
-                let height = block.header.height;
-                let at = Holding {
-                    actor,
-                    branch,
-                    height,
-                    position,
-                };
-                self.holdings.entry(id).or_default().push(at);
-                self.held_by[actor].push(id);
-            }
+        let block = &miner.blocks()[height as usize];
+        for (position, chunk) in block.foreign.iter().enumerate() {
+            let id = (chunk.header.source, chunk.header.height);
+            let at = Holding {
+                actor,
+                branch,
+                height,
+                position,
+            };
+            self.holdings.entry(id).or_default().push(at);
+            self.held_by[actor].push(id);
         }
     }
 
     /// The chunk `at` names, if its holder runs and still has it.
-    fn chunk<'n>(&self, at: &Holding, nodes: &'n [Node]) -> Option<&'n Chunk> {
-        let miner = nodes[at.actor].as_miner()?;
-        if !self.running[at.actor] || miner.branch() != at.branch {
+    fn chunk<'n>(&self, at: &Holding, run: &View<'n, Node>) -> Option<&'n Chunk> {
+        let miner = run.actors[at.actor].as_miner()?;
+        if run.presence(at.actor) != Presence::Running || miner.branch() != at.branch {
             return None;
         }
         let block = miner.blocks().get(at.height as usize)?;
@@ -147,20 +132,20 @@ impl BlocksStayRecoverable {
     fn check_block(
         &mut self,
         id: BlockId,
-        nodes: &[Node],
+        run: &View<Node>,
         world: &mut World,
     ) -> Result<(), String> {
-        let Some((number, original)) = self.original(id, nodes) else {
+        let Some((number, original)) = self.original(id, run.actors) else {
             return Ok(());
         };
         let witness = self.witnesses.get(&id);
-        if witness.is_some_and(|w| w.iter().all(|at| self.chunk(at, nodes).is_some())) {
+        if witness.is_some_and(|w| w.iter().all(|at| self.chunk(at, run).is_some())) {
             return Ok(());
         }
         let k = world.params.k as usize;
         let mut chosen: Vec<(Holding, &Chunk)> = Vec::with_capacity(k);
         for at in self.holdings.get(&id).into_iter().flatten() {
-            let Some(chunk) = self.chunk(at, nodes) else {
+            let Some(chunk) = self.chunk(at, run) else {
                 continue;
             };
             let index = chunk.header.index;

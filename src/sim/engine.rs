@@ -81,13 +81,31 @@ pub struct Stop {
 }
 
 /// A check run after every dispatched event, shown the event, the observations its handler
-/// reported, and every actor (indexed by [`ActorId`]).
+/// reported, and the run as it stands.
 pub type Check<'c, A> = &'c mut dyn FnMut(
     &EventRecord,
     &[<A as Actor>::Observation],
-    &[A],
+    &View<A>,
     &mut <A as Actor>::Env,
 ) -> Result<(), String>;
+
+/// What a check may look at between two events: every actor (indexed by [`ActorId`]) and
+/// whether each is running.
+pub struct View<'e, A> {
+    pub actors: &'e [A],
+    alive: &'e [bool],
+    gone: &'e [bool],
+}
+
+impl<A> View<'_, A> {
+    pub fn presence(&self, actor: ActorId) -> Presence {
+        match (self.alive[actor], self.gone[actor]) {
+            (true, _) => Presence::Running,
+            (false, false) => Presence::Down,
+            (false, true) => Presence::Gone,
+        }
+    }
+}
 
 enum Event<A: Actor> {
     Start,
@@ -279,11 +297,12 @@ impl<A: Actor> Engine<A> {
     }
 
     pub fn presence(&self, actor: ActorId) -> Presence {
-        match (self.alive[actor], self.gone[actor]) {
-            (true, _) => Presence::Running,
-            (false, false) => Presence::Down,
-            (false, true) => Presence::Gone,
-        }
+        let view = View {
+            actors: &self.actors,
+            alive: &self.alive,
+            gone: &self.gone,
+        };
+        view.presence(actor)
     }
 
     /// Keeps actors' log lines up to `level` (none are kept by default).
@@ -336,7 +355,14 @@ impl<A: Actor> Engine<A> {
                     "a message was delivered at {} before it was sent at {sent}",
                     record.time
                 )),
-                _ => check(&record, &self.observed, &self.actors, env),
+                _ => {
+                    let view = View {
+                        actors: &self.actors,
+                        alive: &self.alive,
+                        gone: &self.gone,
+                    };
+                    check(&record, &self.observed, &view, env)
+                }
             };
             if let Err(reason) = checked {
                 self.stopped = Some(Stop { record, reason });

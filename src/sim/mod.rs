@@ -13,7 +13,7 @@ pub mod time;
 
 pub use actor::{Actor, ActorId, Command, Context, Level, LogLine, Message, Out, Timer};
 pub use engine::{
-    Check, Engine, EngineStats, EventKind, EventRecord, Observer, Presence, RunEnd, Stop,
+    Check, Engine, EngineStats, EventKind, EventRecord, Observer, Presence, RunEnd, Stop, View,
 };
 pub use network::{Latency, NetworkModel};
 pub use random::{stream, Rng};

@@ -1,9 +1,9 @@
 use super::{churning, scenario};
-use medilanac::actors::{Msg, Node, World};
+use medilanac::actors::{Msg, Node, Observation, World};
 use medilanac::invariants::{check, rebuilds_as_made, BlocksStayRecoverable, Invariant};
 use medilanac::protocol::{Block, Chunk, Codec, Verifier};
 use medilanac::scenario::Scenario;
-use medilanac::sim::{EventKind, EventRecord, RunEnd};
+use medilanac::sim::{EventKind, EventRecord, RunEnd, View};
 use medilanac::simulation::{run, run_with, Hooks, Outcome};
 use medilanac::summary::Summary;
 use std::cell::Cell;
@@ -60,8 +60,14 @@ impl Invariant for NoThirdBlock {
         "no miner adds block 3 (deliberately wrong)"
     }
 
-    fn check(&mut self, event: &EventRecord, nodes: &[Node], _: &mut World) -> Result<(), String> {
-        match nodes[event.actor].as_miner() {
+    fn check(
+        &mut self,
+        event: &EventRecord,
+        _: &[Observation],
+        run: &View<Node>,
+        _: &mut World,
+    ) -> Result<(), String> {
+        match run.actors[event.actor].as_miner() {
             Some(miner) if miner.blocks().len() > 3 => Err(format!("miner {}", miner.number)),
             _ => Ok(()),
         }
@@ -171,8 +177,14 @@ impl Invariant for WrongCodec {
         "rebuilds through a wrong codec (deliberately broken)"
     }
 
-    fn check(&mut self, event: &EventRecord, nodes: &[Node], _: &mut World) -> Result<(), String> {
-        self.0.check(event, nodes, &mut self.1)
+    fn check(
+        &mut self,
+        event: &EventRecord,
+        observed: &[Observation],
+        run: &View<Node>,
+        _: &mut World,
+    ) -> Result<(), String> {
+        self.0.check(event, observed, run, &mut self.1)
     }
 }
 
