@@ -147,10 +147,15 @@ fn print_summary(outcome: &RunOutcome) {
         s.validations_failed
     );
     say!(
-        "  signatures        {} made, {} verified ({} answered from the cache)",
+        "  signatures        {} made; miners checked {} ({} computed, the rest from the cache)",
         outcome.signatures,
+        outcome.verify.computed + outcome.verify.reused,
         outcome.verify.computed,
-        outcome.verify.reused
+    );
+    say!(
+        "  run's own checks  {} signature checks by invariants and summary ({} computed)",
+        outcome.checks_verify.computed + outcome.checks_verify.reused,
+        outcome.checks_verify.computed,
     );
     say!(
         "  messages          {} sent, {} lost, {} bytes; {} events",

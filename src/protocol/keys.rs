@@ -66,6 +66,21 @@ pub struct VerifyStats {
     pub reused: u64,
 }
 
+impl VerifyStats {
+    /// The checks made since `earlier` was read.
+    pub fn since(self, earlier: VerifyStats) -> VerifyStats {
+        VerifyStats {
+            computed: self.computed - earlier.computed,
+            reused: self.reused - earlier.reused,
+        }
+    }
+
+    pub fn add(&mut self, more: VerifyStats) {
+        self.computed += more.computed;
+        self.reused += more.reused;
+    }
+}
+
 /// A signature check: what was signed, the signature, the key.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Check(Hash, Signature, PublicKey);

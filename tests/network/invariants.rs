@@ -219,3 +219,55 @@ fn blocks_are_rebuilt_from_running_holders_when_a_holder_departs() {
         violation.detail
     );
 }
+
+/// An invariant that checks every header signature of the acting miner's branch after each
+/// of its events: pure extra verification work, for counting.
+struct ReverifyHeaders;
+
+impl Invariant for ReverifyHeaders {
+    fn rule(&self) -> &'static str {
+        "every header's signature verifies (again)"
+    }
+
+    fn check(
+        &mut self,
+        event: &EventRecord,
+        _: &[Observation],
+        run: &View<Node>,
+        world: &mut World,
+    ) -> Result<(), String> {
+        let Some(miner) = run.actors[event.actor].as_miner() else {
+            return Ok(());
+        };
+        for block in miner.blocks() {
+            let header = &block.header;
+            let digest = header.signing_digest();
+            if !world
+                .verifier
+                .verify(&header.public_key, &digest, &header.signature)
+            {
+                return Err("a bad header signature".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_miners_signature_checks_are_counted_apart_from_the_invariants() {
+    let network = scenario(|_| {});
+    let plain = run(&network, 3, None);
+    let hooks = Hooks {
+        invariants: vec![Box::new(ReverifyHeaders)],
+        ..Hooks::default()
+    };
+    let watched = run_with(&network, 3, hooks);
+    assert_eq!(watched.digest, plain.digest);
+    let calls = |v: medilanac::protocol::keys::VerifyStats| v.computed + v.reused;
+    assert_eq!(
+        calls(watched.verify),
+        calls(plain.verify),
+        "the miners' own checks"
+    );
+    assert!(calls(watched.checks_verify) > calls(plain.checks_verify) + 100);
+}
