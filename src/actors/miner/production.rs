@@ -120,10 +120,11 @@ impl Miner {
             .peers
             .iter()
             .filter(|(id, peer)| {
-                let dry = ctx.now < peer.dry_until;
-                let busy = self.mem.requests.is_open(*id, Kind::Chunk);
-                let asked = self.mem.rounds.get(*id).asked;
-                peer.is_trusted(ctx.now) && !asked && !dry && !busy
+                // What the peer record holds first: most peers fail there.
+                peer.is_trusted(ctx.now)
+                    && ctx.now >= peer.dry_until
+                    && !self.mem.requests.is_open(*id, Kind::Chunk)
+                    && !self.mem.rounds.get(*id).asked
             })
             .map(|(id, _)| id)
             .collect();
