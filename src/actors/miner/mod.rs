@@ -5,7 +5,7 @@
 //! headers, files and chunks others ask for. Its handlers only push commands into the
 //! context's buffer; the protocol rules it applies are the pure functions of
 //! [`crate::protocol`]. Its state is split into what survives a crash and what does not
-//! ([`state`]).
+//! (`state.rs`).
 
 mod chain;
 mod own_chunks;
