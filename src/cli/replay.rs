@@ -10,7 +10,7 @@ use medilanac::protocol::Hash;
 use medilanac::replay::{self, shell_word, Divergence, VERSION};
 use medilanac::scenario::Scenario;
 use medilanac::simulation;
-use medilanac::trace::{TraceError, TraceOptions, TracedRun};
+use medilanac::trace::{TraceError, TraceFormat, TraceOptions, TracedRun};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -32,10 +32,22 @@ pub struct ReplayArgs {
     /// `scenario` column, looked for here and beside the CSV's directory).
     #[arg(long, value_name = "PATH", requires = "row")]
     scenario: Option<PathBuf>,
-    /// Write every dispatched event to FILE, one JSON object per line (the digest is the
-    /// same with or without a trace).
+    /// Write a trace of the run to FILE: every dispatched event, one JSON object per line,
+    /// or with --trace-format chrome a Chrome trace (the digest is the same with or without
+    /// a trace).
     #[arg(long, value_name = "FILE.jsonl")]
     trace: Option<PathBuf>,
+    /// How to write the trace: "jsonl", or "chrome" for the Chrome Trace Event Format (one
+    /// track per actor with slices for validations, block gathering and repair rounds and
+    /// arrows for chunk transfers; open it in ui.perfetto.dev or chrome://tracing).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = TraceFormat::Jsonl,
+        requires = "trace"
+    )]
+    trace_format: TraceFormat,
     /// Trace only events this actor receives or sends: its index, "miner N", "patient N",
     /// "exchange", or a kind ("miner"). Repeatable.
     #[arg(long = "actor", value_name = "ID", requires = "trace")]
@@ -144,6 +156,7 @@ fn prepare_trace<'a>(
         actors: args.actors.clone(),
         from: args.from,
         to: args.to,
+        format: args.trace_format,
     };
     let tracer = TracedRun::prepare(scenario, seed, path, &options)
         .map_err(|e| Failure::BadInput(e.into()))?;
@@ -163,12 +176,21 @@ fn execute(
         TraceError::Io { .. } => Failure::Failed(e.into()),
         _ => Failure::BadInput(e.into()),
     })?;
-    say!(
-        "trace: {} of {} events written to {}",
-        written.written,
-        written.events,
-        path.display()
-    );
+    match written.format {
+        TraceFormat::Jsonl => say!(
+            "trace: {} of {} events written to {}",
+            written.written,
+            written.events,
+            path.display()
+        ),
+        TraceFormat::Chrome => say!(
+            "trace: {} of {} events kept, {} trace events written to {}",
+            written.written,
+            written.events,
+            written.records,
+            path.display()
+        ),
+    }
     Ok(outcome.digest)
 }
 

@@ -1,15 +1,16 @@
 //! `replay --trace FILE.jsonl`: one JSON object per dispatched event, in time order, with
 //! actors named and deliveries described; filters keep exactly the matching lines; the file
-//! is whole or absent; and tracing never changes the digest.
+//! is whole or absent; and tracing never changes the digest. `--trace-format chrome`: a
+//! Chrome trace with a named track per miner, slices that nest, and flows that end.
 
-use crate::support::{arg, files_like, medilanac, parse, read_trace, simulate, write, SMALL};
+use crate::support::{arg, files_like, medilanac, parse, read_trace, simulate, write, Run, SMALL};
 use medilanac::trace::{self, TraceOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
-/// Traces SMALL with `seed` and `extra` arguments; the run and the trace's lines.
-fn traced(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> (crate::support::Run, Vec<Value>) {
+/// Traces SMALL with `seed` and `extra` arguments into `dir/name`; the run and the file.
+fn trace_to(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> (Run, PathBuf) {
     let file = write(dir, "small.toml", SMALL);
     let out = dir.join(name);
     let mut args = vec!["replay", arg(&file), "--trace", arg(&out)];
@@ -18,8 +19,13 @@ fn traced(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> (crate::support:
     args.extend(extra);
     let run = medilanac(&args);
     run.expect(0);
-    let lines = read_trace(&out);
-    (run, lines)
+    (run, out)
+}
+
+/// Traces SMALL with `seed` and `extra` arguments; the run and the trace's lines.
+fn traced(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> (Run, Vec<Value>) {
+    let (run, out) = trace_to(dir, name, seed, extra);
+    (run, read_trace(&out))
 }
 
 fn num(line: &Value, key: &str) -> u64 {
@@ -242,11 +248,200 @@ fn an_in_process_trace_matches_the_outcome() {
 
     let options = TraceOptions {
         actors: vec!["exchange".into()],
-        from: None,
         to: Some(1.0),
+        ..TraceOptions::default()
     };
     let (filtered, report) = trace::run_traced(&scenario, 6, &path, &options).expect("trace");
     assert_eq!(filtered.digest, outcome.digest);
     assert!(report.written < report.events);
     assert_eq!(read_trace(&path).len() as u64, report.written);
+}
+
+/// Traces SMALL with `seed` in the Chrome format; the run and the trace's events.
+fn chrome(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> (Run, Vec<Value>) {
+    let mut args = vec!["--trace-format", "chrome"];
+    args.extend(extra);
+    let (run, out) = trace_to(dir, name, seed, &args);
+    let text = std::fs::read_to_string(&out).expect("read trace");
+    let trace: Value = serde_json::from_str(&text).expect("a Chrome trace is one JSON object");
+    assert_eq!(trace["displayTimeUnit"], "ms");
+    let events = trace["traceEvents"]
+        .as_array()
+        .expect("a traceEvents array");
+    (run, events.clone())
+}
+
+fn phase<'a>(events: &'a [Value], ph: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    events.iter().filter(move |e| e["ph"] == ph)
+}
+
+/// Each track's name, by `tid`.
+fn track_names(events: &[Value]) -> std::collections::BTreeMap<u64, String> {
+    phase(events, "M")
+        .filter(|e| e["name"] == "thread_name")
+        .map(|e| {
+            (
+                num(e, "tid"),
+                e["args"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// (start, end) of every slice, by `tid`.
+fn slices_by_track(events: &[Value]) -> std::collections::BTreeMap<u64, Vec<(u64, u64)>> {
+    let mut tracks = std::collections::BTreeMap::<u64, Vec<(u64, u64)>>::new();
+    for slice in phase(events, "X") {
+        let start = num(slice, "ts");
+        let end = start + num(slice, "dur");
+        tracks
+            .entry(num(slice, "tid"))
+            .or_default()
+            .push((start, end));
+    }
+    tracks
+}
+
+#[test]
+fn a_chrome_trace_names_every_miner_and_slices_validations_and_gathering() {
+    let dir = TempDir::new().unwrap();
+    let (_, events) = chrome(dir.path(), "t.json", 3, &[]);
+    let names = track_names(&events);
+    // Miner i is actor i + 1, and its first track has the actor's id.
+    for miner in 0..6u64 {
+        assert_eq!(names.get(&(miner + 1)), Some(&format!("miner {miner}")));
+    }
+    let on_a_miner = |prefix: &str| {
+        phase(&events, "X").any(|slice| {
+            let name = slice["name"].as_str().unwrap();
+            let track = &names[&num(slice, "tid")];
+            name.starts_with(prefix) && track.starts_with("miner ")
+        })
+    };
+    assert!(on_a_miner("validate miner "), "no validation slice");
+    assert!(on_a_miner("gather block "), "no block gathering slice");
+    let validated = phase(&events, "X").filter(|s| s["args"]["ended"] == "validated");
+    assert!(
+        validated.count() > 0,
+        "no validation ended in PeerValidated"
+    );
+}
+
+#[test]
+fn every_chunk_flow_that_starts_ends_with_the_same_id() {
+    let dir = TempDir::new().unwrap();
+    let (_, events) = chrome(dir.path(), "t.json", 3, &[]);
+    let ids = |ph| {
+        let mut ids: Vec<u64> = phase(&events, ph).map(|e| num(e, "id")).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let (starts, ends) = (ids("s"), ids("f"));
+    assert!(!starts.is_empty(), "no chunk transfer in the trace");
+    assert_eq!(starts, ends);
+    let mut unique = starts.clone();
+    unique.dedup();
+    assert_eq!(unique, starts, "flow ids repeat");
+    assert!(phase(&events, "f").all(|e| e["bp"] == "e"));
+    let offers = read_trace(&trace_to(dir.path(), "t.jsonl", 3, &[]).1)
+        .into_iter()
+        .filter(|l| l["message"] == "offer" && !l["fields"]["chunk"].is_null())
+        .count();
+    assert_eq!(starts.len(), offers, "one flow per offer carrying a chunk");
+}
+
+#[test]
+fn chrome_slices_start_at_or_after_zero_and_nest_on_their_track() {
+    let dir = TempDir::new().unwrap();
+    let (_, events) = chrome(dir.path(), "t.json", 2, &[]);
+    for event in &events {
+        num(event, "ts");
+        if event["ph"] == "X" {
+            num(event, "dur");
+        }
+    }
+    for (tid, slices) in slices_by_track(&events) {
+        for (i, &(start, end)) in slices.iter().enumerate() {
+            assert!(start <= end, "a slice on track {tid} ends before it starts");
+            for &(other_start, other_end) in &slices[i + 1..] {
+                let apart = end <= other_start || other_end <= start;
+                let nested = (start <= other_start && other_end <= end)
+                    || (other_start <= start && end <= other_end);
+                assert!(
+                    apart || nested,
+                    "slices {start}..{end} and {other_start}..{other_end} overlap on track {tid}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn chrome_tracing_leaves_the_digest_and_the_default_jsonl_unchanged() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let plain = medilanac(["replay", arg(&file), "--seed", "4"]);
+    plain.expect(0);
+    let (run, _) = chrome(dir.path(), "t.json", 4, &[]);
+    assert_eq!(run.digest(), plain.digest());
+    let (filtered, _) = chrome(dir.path(), "f.json", 4, &["--actor", "miner 1"]);
+    assert_eq!(filtered.digest(), plain.digest());
+    let (_, default) = trace_to(dir.path(), "a.jsonl", 4, &[]);
+    let (_, named) = trace_to(dir.path(), "b.jsonl", 4, &["--trace-format", "jsonl"]);
+    assert!(
+        std::fs::read(default).unwrap() == std::fs::read(named).unwrap(),
+        "--trace-format jsonl differs from the default"
+    );
+}
+
+#[test]
+fn chrome_filters_keep_the_chosen_miner_inside_the_window() {
+    let dir = TempDir::new().unwrap();
+    let (_, all) = chrome(dir.path(), "all.json", 1, &[]);
+    let (_, some) = chrome(
+        dir.path(),
+        "some.json",
+        1,
+        &["--actor", "miner 2", "--from", "5", "--to", "12"],
+    );
+    assert!(phase(&some, "X").count() > 0);
+    assert!(phase(&some, "X").count() < phase(&all, "X").count());
+    let names = track_names(&some);
+    for slice in phase(&some, "X").filter(|s| s["cat"] != "chunk") {
+        let (start, end) = (num(slice, "ts"), num(slice, "ts") + num(slice, "dur"));
+        assert!(
+            start >= 5_000_000 && end <= 12_000_000,
+            "{slice} is outside the window"
+        );
+        let track = &names[&num(slice, "tid")];
+        let about = slice["name"].as_str().unwrap();
+        assert!(
+            track.starts_with("miner 2") || about.ends_with("miner 2"),
+            "{slice} on {track} is not about miner 2"
+        );
+    }
+}
+
+#[test]
+fn a_bad_trace_format_is_a_usage_error_and_leaves_no_file() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("t.json");
+    let args = ["replay", arg(&file), "--trace", arg(&out)];
+    medilanac(args.iter().chain(&["--trace-format", "perfetto"])).expect(2);
+    assert!(files_like(dir.path(), "t.json").is_empty());
+    medilanac(["replay", arg(&file), "--trace-format", "chrome"]).expect(2);
+}
+
+#[test]
+fn replay_help_documents_the_trace_format_and_its_default() {
+    let help = medilanac(["replay", "--help"]);
+    help.expect(0);
+    assert!(
+        help.stdout.contains("--trace-format <FORMAT>"),
+        "{}",
+        help.stdout
+    );
+    assert!(help.stdout.contains("[default: jsonl]"), "{}", help.stdout);
+    assert!(help.stdout.contains("chrome"), "{}", help.stdout);
 }

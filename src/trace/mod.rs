@@ -1,13 +1,18 @@
-//! Event traces: every event a run dispatches as one JSON object per line (JSONL).
+//! Event traces: every event a run dispatches as one JSON object per line (JSONL), or what
+//! each miner was busy with in the Chrome Trace Event Format ([`chrome`]), to open in
+//! Perfetto UI or chrome://tracing.
 //!
-//! A line names the virtual time (µs and seconds), the event's sequence number, the actor
+//! A JSONL line names the virtual time (µs and seconds), the event's sequence number, the actor
 //! (index, kind and name, as "miner 3", "patient 12", "exchange"), the event kind, and for a
 //! delivery its sender, message kind, size and key fields ([`Msg::key_fields`]). A
 //! [`Filter`] keeps only the events of some actors (as receiver or sender) or of a time
-//! window. The observer only reads, so a traced run has the digest of an untraced one; the
-//! file is written beside its final name and renamed into place, whole or not at all.
+//! window. The hooks only read, so a traced run has the digest of an untraced one; the
+//! file, in either format, is written beside its final name and renamed into place, whole
+//! or not at all.
 
-use crate::actors::{Msg, Node};
+mod chrome;
+
+use crate::actors::{Msg, Node, Observation};
 use crate::scenario::Scenario;
 use crate::sim::{ActorId, EventKind, EventRecord, Message, Time};
 use crate::simulation::{self, Outcome};
@@ -39,6 +44,17 @@ pub enum TraceError {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// How a trace file is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceFormat {
+    /// One JSON object per dispatched event, one a line.
+    #[default]
+    Jsonl,
+    /// Chrome Trace Event Format: a track per actor with slices for validations, block
+    /// gathering and repair rounds, flow arrows for chunks (Perfetto UI, chrome://tracing).
+    Chrome,
 }
 
 /// What one actor of a run is: its kind ("miner") and its name ("miner 3").
@@ -127,12 +143,23 @@ impl Filter {
     pub fn keeps(&self, event: &EventRecord) -> bool {
         let in_window = self.from.is_none_or(|from| event.time >= from)
             && self.to.is_none_or(|to| event.time <= to);
-        let chosen = |id: ActorId| self.actors.as_ref().is_none_or(|set| set.contains(&id));
         let sender_chosen = match event.kind {
-            EventKind::Deliver { from, .. } => chosen(from),
+            EventKind::Deliver { from, .. } => self.chooses(from),
             _ => false,
         };
-        in_window && (chosen(event.actor) || sender_chosen)
+        in_window && (self.chooses(event.actor) || sender_chosen)
+    }
+
+    /// Whether the trace keeps what `actor` does (every actor without `--actor`).
+    pub fn chooses(&self, actor: ActorId) -> bool {
+        self.actors.as_ref().is_none_or(|set| set.contains(&actor))
+    }
+
+    /// The part of the span from `start` to `end` inside the window, if any.
+    pub fn clip(&self, start: Time, end: Time) -> Option<(Time, Time)> {
+        let start = self.from.map_or(start, |from| start.max(from));
+        let end = self.to.map_or(end, |to| end.min(to));
+        (start <= end).then_some((start, end))
     }
 }
 
@@ -224,13 +251,20 @@ pub struct TraceWriter {
     path: PathBuf,
     temporary: PathBuf,
     out: Option<BufWriter<File>>,
+    format: Format,
     roster: Vec<ActorName>,
     filter: Filter,
     seen: u64,
-    written: u64,
+    kept: u64,
     error: Option<std::io::Error>,
     /// Set once the file is in place; until then dropping removes the temporary file.
     renamed: bool,
+}
+
+/// A [`TraceFormat`] with what it keeps between events.
+enum Format {
+    Jsonl,
+    Chrome(Box<chrome::Chrome>),
 }
 
 /// What a finished trace holds.
@@ -238,13 +272,17 @@ pub struct TraceWriter {
 pub struct TraceReport {
     /// Events the run dispatched.
     pub events: u64,
-    /// Lines written (events the filter kept).
+    /// Events the filter kept (for JSONL, the lines written).
     pub written: u64,
+    /// Records written: lines for JSONL, trace events for the Chrome format.
+    pub records: u64,
+    pub format: TraceFormat,
 }
 
 impl TraceWriter {
     pub fn create(
         path: &Path,
+        format: TraceFormat,
         roster: Vec<ActorName>,
         filter: Filter,
     ) -> Result<TraceWriter, TraceError> {
@@ -255,95 +293,68 @@ impl TraceWriter {
             path: temporary.display().to_string(),
             source,
         })?;
+        let format = match format {
+            TraceFormat::Jsonl => Format::Jsonl,
+            TraceFormat::Chrome => Format::Chrome(Box::default()),
+        };
         Ok(TraceWriter {
             path: path.to_path_buf(),
             temporary,
             out: Some(BufWriter::new(file)),
+            format,
             roster,
             filter,
             seen: 0,
-            written: 0,
+            kept: 0,
             error: None,
             renamed: false,
         })
     }
 
-    /// Writes `event` (with the message it delivers) if the filter keeps it. The first
+    /// Traces `event` (with the message it delivers), seen before dispatch. The first
     /// write error is kept for [`TraceWriter::finish`]; later events are skipped.
     pub fn event(&mut self, event: &EventRecord, message: Option<&Msg>) {
         self.seen += 1;
-        if self.error.is_some() || !self.filter.keeps(event) {
+        let kept = self.filter.keeps(event);
+        self.kept += u64::from(kept);
+        if self.error.is_some() {
             return;
         }
-        let unnamed;
-        let name = |id: ActorId| self.roster.get(id);
-        let actor = match name(event.actor) {
-            Some(actor) => actor,
-            None => {
-                unnamed = ActorName {
-                    kind: "actor",
-                    name: format!("actor {}", event.actor),
-                };
-                &unnamed
-            }
-        };
-        let mut line = Line {
-            time_us: event.time.0,
-            time_s: event.time.as_secs_f64(),
-            seq: event.seq,
-            actor: event.actor,
-            actor_kind: actor.kind,
-            actor_name: &actor.name,
-            event: "",
-            from: None,
-            from_kind: None,
-            from_name: None,
-            message: None,
-            size: None,
-            sent_us: None,
-            fields: None,
-            timer: None,
-            wiped: None,
-        };
-        match event.kind {
-            EventKind::Start => line.event = "start",
-            EventKind::Deliver {
-                from,
-                message: kind,
-                size,
-                sent,
-            } => {
-                line.sent_us = Some(sent.0);
-                line.event = "deliver";
-                line.from = Some(from);
-                line.from_kind = Some(name(from).map_or("actor", |a| a.kind));
-                line.from_name = name(from).map(|a| a.name.as_str());
-                line.message = Some(message.map_or(kind, Message::kind));
-                line.size = Some(size);
-                line.fields = message.map(Msg::key_fields);
-            }
-            EventKind::Timer { id } => {
-                line.event = "timer";
-                line.timer = Some(id);
-            }
-            EventKind::Down { for_good: false } => line.event = "down",
-            EventKind::Down { for_good: true } => line.event = "leave",
-            EventKind::Up { wiped } => {
-                line.event = "up";
-                line.wiped = Some(wiped);
-            }
-        }
         let out = self.out.as_mut().expect("open until finished");
-        let written = serde_json::to_writer(&mut *out, &line)
-            .map_err(std::io::Error::from)
-            .and_then(|_| out.write_all(b"\n"));
-        match written {
-            Ok(()) => self.written += 1,
-            Err(error) => self.error = Some(error),
-        }
+        let written = match &mut self.format {
+            Format::Jsonl if kept => jsonl_line(out, &self.roster, event, message),
+            Format::Jsonl => Ok(()),
+            Format::Chrome(chrome) => {
+                let mut sink = chrome::Sink {
+                    out,
+                    roster: &self.roster,
+                    filter: &self.filter,
+                };
+                chrome.event(&mut sink, event, message)
+            }
+        };
+        self.error = written.err();
     }
 
-    /// Flushes the file and renames it to its final name.
+    /// What the handler of `event` observed, seen after dispatch (the Chrome format's
+    /// slices end on observations; a JSONL trace has no use for them).
+    pub fn observed(&mut self, event: &EventRecord, observations: &[Observation]) {
+        let Format::Chrome(chrome) = &mut self.format else {
+            return;
+        };
+        if self.error.is_some() {
+            return;
+        }
+        let mut sink = chrome::Sink {
+            out: self.out.as_mut().expect("open until finished"),
+            roster: &self.roster,
+            filter: &self.filter,
+        };
+        self.error = chrome.observed(&mut sink, event, observations).err();
+    }
+
+    /// Ends the trace (the Chrome format closes what is still open), flushes the file and
+    /// renames it to its final name.
     pub fn finish(mut self) -> Result<TraceReport, TraceError> {
         let io = |path: &Path| {
             let path = path.display().to_string();
@@ -352,7 +363,19 @@ impl TraceWriter {
         if let Some(error) = self.error.take() {
             return Err(io(&self.path)(error));
         }
-        let out = self.out.take().expect("open until finished");
+        let mut out = self.out.take().expect("open until finished");
+        let (records, format) = match &mut self.format {
+            Format::Jsonl => (self.kept, TraceFormat::Jsonl),
+            Format::Chrome(chrome) => {
+                let mut sink = chrome::Sink {
+                    out: &mut out,
+                    roster: &self.roster,
+                    filter: &self.filter,
+                };
+                chrome.finish(&mut sink).map_err(io(&self.path))?;
+                (chrome.written(), TraceFormat::Chrome)
+            }
+        };
         let file = out
             .into_inner()
             .map_err(|e| io(&self.path)(e.into_error()))?;
@@ -362,9 +385,80 @@ impl TraceWriter {
         self.renamed = true;
         Ok(TraceReport {
             events: self.seen,
-            written: self.written,
+            written: self.kept,
+            records,
+            format,
         })
     }
+}
+
+/// Writes `event` as one JSONL line.
+fn jsonl_line(
+    out: &mut impl Write,
+    roster: &[ActorName],
+    event: &EventRecord,
+    message: Option<&Msg>,
+) -> std::io::Result<()> {
+    let unnamed;
+    let name = |id: ActorId| roster.get(id);
+    let actor = match name(event.actor) {
+        Some(actor) => actor,
+        None => {
+            unnamed = ActorName {
+                kind: "actor",
+                name: format!("actor {}", event.actor),
+            };
+            &unnamed
+        }
+    };
+    let mut line = Line {
+        time_us: event.time.0,
+        time_s: event.time.as_secs_f64(),
+        seq: event.seq,
+        actor: event.actor,
+        actor_kind: actor.kind,
+        actor_name: &actor.name,
+        event: "",
+        from: None,
+        from_kind: None,
+        from_name: None,
+        message: None,
+        size: None,
+        sent_us: None,
+        fields: None,
+        timer: None,
+        wiped: None,
+    };
+    match event.kind {
+        EventKind::Start => line.event = "start",
+        EventKind::Deliver {
+            from,
+            message: kind,
+            size,
+            sent,
+        } => {
+            line.sent_us = Some(sent.0);
+            line.event = "deliver";
+            line.from = Some(from);
+            line.from_kind = Some(name(from).map_or("actor", |a| a.kind));
+            line.from_name = name(from).map(|a| a.name.as_str());
+            line.message = Some(message.map_or(kind, Message::kind));
+            line.size = Some(size);
+            line.fields = message.map(Msg::key_fields);
+        }
+        EventKind::Timer { id } => {
+            line.event = "timer";
+            line.timer = Some(id);
+        }
+        EventKind::Down { for_good: false } => line.event = "down",
+        EventKind::Down { for_good: true } => line.event = "leave",
+        EventKind::Up { wiped } => {
+            line.event = "up";
+            line.wiped = Some(wiped);
+        }
+    }
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")
 }
 
 impl Drop for TraceWriter {
@@ -385,6 +479,8 @@ pub struct TraceOptions {
     pub from: Option<f64>,
     /// Window end, seconds.
     pub to: Option<f64>,
+    /// How the file is written.
+    pub format: TraceFormat,
 }
 
 /// A traced run, ready to go: its filter resolved and its file created.
@@ -405,7 +501,7 @@ impl<'a> TracedRun<'a> {
     ) -> Result<TracedRun<'a>, TraceError> {
         let roster = roster(&simulation::actors(scenario, seed));
         let filter = Filter::new(&options.actors, options.from, options.to, &roster)?;
-        let writer = TraceWriter::create(path, roster, filter)?;
+        let writer = TraceWriter::create(path, options.format, roster, filter)?;
         Ok(TracedRun {
             scenario,
             seed,
@@ -421,14 +517,19 @@ impl<'a> TracedRun<'a> {
         let observer = Box::new(move |event: &EventRecord, message: Option<&Msg>| {
             sink.borrow_mut().event(event, message)
         });
+        let watched = writer.clone();
+        let watcher = Box::new(move |event: &EventRecord, seen: &[Observation]| {
+            watched.borrow_mut().observed(event, seen)
+        });
         let hooks = simulation::Hooks {
             observer: Some(observer),
+            watcher: Some(watcher),
             ..simulation::Hooks::default()
         };
         let outcome = simulation::run_with(self.scenario, self.seed, hooks);
         let writer = Rc::try_unwrap(writer)
             .ok()
-            .expect("the engine and its observer are gone")
+            .expect("the engine and its hooks are gone")
             .into_inner();
         let report = writer.finish()?;
         Ok((outcome, report))
