@@ -134,37 +134,9 @@ impl<A: Actor + ?Sized> Out<A> {
         }
     }
 
-    pub fn commands(&self) -> &[Command<A>] {
-        &self.commands
-    }
-
     /// Takes the commands out, in the order they were emitted.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Command<A>> {
         self.commands.drain(..)
-    }
-
-    /// Every message sent, with its addressee.
-    pub fn sent(&self) -> impl Iterator<Item = (ActorId, &A::Msg)> {
-        self.commands.iter().filter_map(|command| match command {
-            Command::Send { to, msg } => Some((*to, msg)),
-            _ => None,
-        })
-    }
-
-    /// Every timer set, with its delay.
-    pub fn timers(&self) -> impl Iterator<Item = (Time, &A::Timer)> {
-        self.commands.iter().filter_map(|command| match command {
-            Command::SetTimer { after, timer } => Some((*after, timer)),
-            _ => None,
-        })
-    }
-
-    /// Every observation reported.
-    pub fn observations(&self) -> impl Iterator<Item = &A::Observation> {
-        self.commands.iter().filter_map(|command| match command {
-            Command::Observe(observation) => Some(observation),
-            _ => None,
-        })
     }
 }
 

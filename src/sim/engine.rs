@@ -297,12 +297,16 @@ impl<A: Actor> Engine<A> {
     }
 
     pub fn presence(&self, actor: ActorId) -> Presence {
-        let view = View {
+        self.view().presence(actor)
+    }
+
+    /// The run as a check sees it.
+    fn view(&self) -> View<'_, A> {
+        View {
             actors: &self.actors,
             alive: &self.alive,
             gone: &self.gone,
-        };
-        view.presence(actor)
+        }
     }
 
     /// Keeps actors' log lines up to `level` (none are kept by default).
@@ -355,14 +359,7 @@ impl<A: Actor> Engine<A> {
                     "a message was delivered at {} before it was sent at {sent}",
                     record.time
                 )),
-                _ => {
-                    let view = View {
-                        actors: &self.actors,
-                        alive: &self.alive,
-                        gone: &self.gone,
-                    };
-                    check(&record, &self.observed, &view, env)
-                }
+                _ => check(&record, &self.observed, &self.view(), env),
             };
             if let Err(reason) = checked {
                 self.stopped = Some(Stop { record, reason });

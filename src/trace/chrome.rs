@@ -242,7 +242,15 @@ impl Chrome {
                 let name = format!("gather block {height}");
                 self.slice(
                     sink,
-                    slice(miner, miner, name, "gathering", start, at, args),
+                    Slice {
+                        actor: miner,
+                        other: miner,
+                        name,
+                        cat: "gathering",
+                        start,
+                        end: at,
+                        args,
+                    },
                 )
             }
             Observation::RepairStarted { round, audits } => {
@@ -277,7 +285,15 @@ impl Chrome {
         let name = format!("validate {}", sink.name(peer));
         self.slice(
             sink,
-            slice(miner, peer, name, "validation", start, at, args),
+            Slice {
+                actor: miner,
+                other: peer,
+                name,
+                cat: "validation",
+                start,
+                end: at,
+                args,
+            },
         )
     }
 
@@ -341,7 +357,15 @@ impl Chrome {
         let name = format!("repair round {}", round.number);
         self.slice(
             sink,
-            slice(miner, miner, name, "repair", round.start, at, args),
+            Slice {
+                actor: miner,
+                other: miner,
+                name,
+                cat: "repair",
+                start: round.start,
+                end: at,
+                args,
+            },
         )
     }
 
@@ -366,7 +390,15 @@ impl Chrome {
             let name = "gather block".to_string();
             self.slice(
                 sink,
-                slice(miner, miner, name, "gathering", start, at, args),
+                Slice {
+                    actor: miner,
+                    other: miner,
+                    name,
+                    cat: "gathering",
+                    start,
+                    end: at,
+                    args,
+                },
             )?;
         }
         match self.repairs.remove(&miner) {
@@ -522,24 +554,4 @@ impl Chrome {
 /// The thread id of lane `lane` of `actor`'s track: the actor's index for the first.
 fn tid(sink: &Sink, actor: ActorId, lane: usize) -> usize {
     actor + lane * sink.roster.len().max(1)
-}
-
-fn slice(
-    actor: ActorId,
-    other: ActorId,
-    name: String,
-    cat: &'static str,
-    start: Time,
-    end: Time,
-    args: Value,
-) -> Slice {
-    Slice {
-        actor,
-        other,
-        name,
-        cat,
-        start,
-        end,
-        args,
-    }
 }
