@@ -7,7 +7,8 @@
 //! stream, so it is part of what a seed reproduces; [`Drawn`] lists it for failure reports.
 
 use crate::sim::churn::{ChurnModel, Duration};
-use crate::sim::{stream, Rng};
+use crate::sim::network::Partition;
+use crate::sim::{stream, Rng, Time};
 use rand::seq::index::sample;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -110,8 +111,8 @@ pub struct Draw {
     pub loss: Option<f64>,
     pub duplicate: Option<f64>,
     pub jitter_ms: Option<f64>,
-    /// A partition (start and end seconds, the miners cut off), if the seed drew one.
-    pub partition: Option<(f64, f64, Vec<usize>)>,
+    /// A partition, if the seed drew one.
+    pub partition: Option<Partition>,
     pub churn: Option<ChurnModel>,
     /// The same, listed for reports.
     pub drawn: Drawn,
@@ -139,7 +140,11 @@ impl Chaos {
             let (start, end, side) = draw_partition(&mut rng, miners, duration);
             let text = format!("{side:?} from {start:.0}s to {end:.0}s");
             record.push(("partition", text));
-            draw.partition = Some((start, end, side));
+            draw.partition = Some(Partition {
+                start: Time::from_secs_f64(start),
+                end: Time::from_secs_f64(end),
+                sites: side.into_iter().collect(),
+            });
         }
         draw.churn = chaos.draw_churn(&mut rng, &mut record);
         draw.drawn = Drawn(record);

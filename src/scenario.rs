@@ -4,12 +4,12 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
-use crate::actors::{MinerConfig, Roster};
+use crate::actors::{MinerConfig, MinerSettings, Roster};
 use crate::chaos::{Chaos, Drawn};
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
 use crate::sim::churn::ChurnModel;
-use crate::sim::network::{Partition, Regions};
+use crate::sim::network::Regions;
 use crate::sim::{Latency, NetworkModel, Time};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -62,7 +62,7 @@ pub struct Scenario {
     #[serde(default)]
     pub miner: MinerSettings,
     #[serde(default)]
-    pub network: NetworkSettings,
+    pub network: NetworkModel,
     #[serde(default)]
     pub adversaries: Adversaries,
     /// How miners fail and return (no churn without this table).
@@ -127,34 +127,6 @@ pub struct Patients {
     pub interval: f64,
 }
 
-/// The `[miner]` table: timing and effort of every miner.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MinerSettings {
-    /// Seconds between blocks (a block waits longer if it lacks foreign chunks).
-    pub block_interval: f64,
-    /// Files challenged per peer validation.
-    pub challenges: u32,
-    /// Seconds a validated peer stays trusted.
-    pub trust_period: f64,
-    /// Seconds before an unanswered request is sent again.
-    pub request_timeout: f64,
-    /// Sends of one request before the peer is left to rest.
-    pub attempts: u32,
-    /// First wait, in seconds, when no peer can supply a chunk; doubles up to `backoff_max`.
-    pub backoff: f64,
-    pub backoff_max: f64,
-    /// Chunk requests and validations in flight at once.
-    pub parallel: usize,
-    /// Seconds an offered chunk stays reserved for the peer it was offered to.
-    pub offer_timeout: f64,
-    /// Seconds between audits of the branches holding a miner's chunks; 0 turns repair off.
-    pub repair_period: f64,
-    /// Chunks of a block are placed again when fewer than this many holders still serve
-    /// it; 0 means m.
-    pub repair_threshold: usize,
-}
-
 /// One `[[joins]]` entry: `count` more miners start at `at` seconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,131 +135,31 @@ pub struct Join {
     pub count: usize,
 }
 
-/// The `[network]` table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NetworkSettings {
-    pub latency: Latency,
-    /// Bytes per second of each actor's outgoing link; 0 means unlimited.
-    pub bandwidth: u64,
-    /// Probability that a message is lost.
-    pub loss: f64,
-    /// Probability that a message arrives twice.
-    pub duplicate: f64,
-    /// Extra delay up to this many milliseconds, drawn per message, so messages reorder.
-    pub jitter_ms: f64,
-    /// Spans of time during which some miners (with their patients) are cut off.
-    pub partitions: Vec<PartitionSettings>,
-    /// Regions with a latency matrix between them, added to every latency draw.
-    pub regions: Option<RegionSettings>,
-}
-
-/// The `[network.regions]` table. Miner `i` (with its patients) is in region
-/// `i % regions`; the exchange is in region 0.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionSettings {
-    /// `latency_ms[a][b]`: one-way milliseconds from region `a` to region `b`.
-    pub latency_ms: Vec<Vec<f64>>,
-}
-
-/// One `[[network.partitions]]` entry: from `start` to `end` seconds, `miners` (and their
-/// patients) cannot reach anyone else, nor be reached.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartitionSettings {
-    pub start: f64,
-    pub end: f64,
-    pub miners: Vec<usize>,
-}
-
-impl Default for NetworkSettings {
-    fn default() -> NetworkSettings {
-        let model = NetworkModel::default();
-        NetworkSettings {
-            latency: model.latency,
-            bandwidth: model.bandwidth,
-            loss: model.loss,
-            duplicate: model.duplicate,
-            jitter_ms: model.jitter_ms,
-            partitions: Vec::new(),
-            regions: None,
-        }
+fn check_regions(regions: &Regions) -> Result<(), ScenarioError> {
+    let field = "network.regions.latency_ms";
+    let count = regions.latency_ms.len();
+    if count == 0 || regions.latency_ms.iter().any(|row| row.len() != count) {
+        let shape: Vec<usize> = regions.latency_ms.iter().map(Vec::len).collect();
+        let value = format!("{count} rows of lengths {shape:?}");
+        return Err(invalid(
+            field,
+            value,
+            "must be a square matrix, one row per region",
+        ));
     }
-}
-
-impl NetworkSettings {
-    /// The engine's model for the actors of `roster`, with each miner standing, in
-    /// partitions and regions, for itself and its patients.
-    pub fn model(&self, roster: &Roster) -> NetworkModel {
-        let partitions = self
-            .partitions
-            .iter()
-            .map(|p| Partition {
-                start: Time::from_secs_f64(p.start),
-                end: Time::from_secs_f64(p.end),
-                side: p
-                    .miners
-                    .iter()
-                    .flat_map(|&miner| roster.actors_of_miner(miner))
-                    .collect(),
-            })
-            .collect();
-        NetworkModel {
-            latency: self.latency.clone(),
-            bandwidth: self.bandwidth,
-            loss: self.loss,
-            duplicate: self.duplicate,
-            jitter_ms: self.jitter_ms,
-            partitions,
-            regions: self.regions.as_ref().map(|r| r.model(roster)),
-        }
+    if let Some(bad) = regions
+        .latency_ms
+        .iter()
+        .flatten()
+        .find(|ms| !(0.0..=3.6e6).contains(*ms))
+    {
+        return Err(invalid(
+            field,
+            bad,
+            "milliseconds must be between 0 and an hour",
+        ));
     }
-}
-
-impl RegionSettings {
-    fn model(&self, roster: &Roster) -> Regions {
-        let mut of_actor = Vec::new();
-        for miner in 0..roster.miners {
-            for actor in roster.actors_of_miner(miner) {
-                if of_actor.len() <= actor {
-                    of_actor.resize(actor + 1, 0);
-                }
-                of_actor[actor] = miner % self.latency_ms.len();
-            }
-        }
-        Regions {
-            of_actor,
-            latency_ms: self.latency_ms.clone(),
-        }
-    }
-
-    fn check(&self) -> Result<(), ScenarioError> {
-        let field = "network.regions.latency_ms";
-        let count = self.latency_ms.len();
-        if count == 0 || self.latency_ms.iter().any(|row| row.len() != count) {
-            let shape: Vec<usize> = self.latency_ms.iter().map(Vec::len).collect();
-            let value = format!("{count} rows of lengths {shape:?}");
-            return Err(invalid(
-                field,
-                value,
-                "must be a square matrix, one row per region",
-            ));
-        }
-        if let Some(bad) = self
-            .latency_ms
-            .iter()
-            .flatten()
-            .find(|ms| !(0.0..=3.6e6).contains(*ms))
-        {
-            return Err(invalid(
-                field,
-                bad,
-                "milliseconds must be between 0 and an hour",
-            ));
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// The `[adversaries]` table: how many miners (the highest-numbered) misbehave.
@@ -316,24 +188,6 @@ impl Default for Patients {
     }
 }
 
-impl Default for MinerSettings {
-    fn default() -> MinerSettings {
-        MinerSettings {
-            block_interval: 10.0,
-            challenges: 2,
-            trust_period: 30.0,
-            request_timeout: 1.0,
-            attempts: 3,
-            backoff: 1.0,
-            backoff_max: 60.0,
-            parallel: 4,
-            offer_timeout: 60.0,
-            repair_period: 0.0,
-            repair_threshold: 0,
-        }
-    }
-}
-
 fn invalid(field: &str, value: impl ToString, rule: impl ToString) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.to_string(),
@@ -349,6 +203,18 @@ fn positive_seconds(field: &'static str, value: f64) -> Result<(), ScenarioError
         Err(invalid(
             field,
             value,
+            "must be a positive number of seconds",
+        ))
+    }
+}
+
+fn positive_time(field: &'static str, value: Time) -> Result<(), ScenarioError> {
+    if value > Time::ZERO {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            value.as_secs_f64(),
             "must be a positive number of seconds",
         ))
     }
@@ -493,15 +359,12 @@ impl Scenario {
         let m = &self.miner;
         positive_seconds("duration", self.duration)?;
         positive_seconds("patients.interval", self.patients.interval)?;
-        positive_seconds("miner.block_interval", m.block_interval)?;
-        positive_seconds("miner.trust_period", m.trust_period)?;
-        positive_seconds("miner.request_timeout", m.request_timeout)?;
-        positive_seconds("miner.backoff", m.backoff)?;
-        positive_seconds("miner.backoff_max", m.backoff_max)?;
-        positive_seconds("miner.offer_timeout", m.offer_timeout)?;
-        if m.repair_period != 0.0 {
-            positive_seconds("miner.repair_period", m.repair_period)?;
-        }
+        positive_time("miner.block_interval", m.block_interval)?;
+        positive_time("miner.trust_period", m.trust_period)?;
+        positive_time("miner.request_timeout", m.request_timeout)?;
+        positive_time("miner.backoff", m.backoff)?;
+        positive_time("miner.backoff_max", m.backoff_max)?;
+        positive_time("miner.offer_timeout", m.offer_timeout)?;
         if m.repair_threshold > self.protocol.m as usize {
             return Err(invalid(
                 "miner.repair_threshold",
@@ -584,15 +447,16 @@ impl Scenario {
             ));
         }
         for p in &n.partitions {
-            if !(p.start.is_finite() && p.end.is_finite() && 0.0 <= p.start && p.start < p.end) {
-                let value = format!("start = {}, end = {}", p.start, p.end);
+            if p.start >= p.end {
+                let (start, end) = (p.start.as_secs_f64(), p.end.as_secs_f64());
+                let value = format!("start = {start}, end = {end}");
                 return Err(invalid(
                     "network.partitions",
                     value,
                     "needs 0 <= start < end (seconds)",
                 ));
             }
-            if let Some(miner) = p.miners.iter().find(|&&m| m >= self.total_miners()) {
+            if let Some(miner) = p.sites.iter().find(|&&m| m >= self.total_miners()) {
                 return Err(invalid(
                     "network.partitions.miners",
                     miner,
@@ -601,7 +465,7 @@ impl Scenario {
             }
         }
         if let Some(regions) = &n.regions {
-            regions.check()?;
+            check_regions(regions)?;
         }
         if n.bandwidth > ABSURD_BYTES * 1024 {
             return Err(invalid(
@@ -645,10 +509,7 @@ impl Scenario {
         network.loss = draw.loss.unwrap_or(network.loss);
         network.duplicate = draw.duplicate.unwrap_or(network.duplicate);
         network.jitter_ms = draw.jitter_ms.unwrap_or(network.jitter_ms);
-        if let Some((start, end, miners)) = draw.partition {
-            let partition = PartitionSettings { start, end, miners };
-            network.partitions.push(partition);
-        }
+        network.partitions.extend(draw.partition);
         if draw.churn.is_some() {
             drawn.churn = draw.churn;
         }
@@ -730,26 +591,13 @@ impl Scenario {
         Ok(())
     }
 
-    /// The miners' settings in virtual time.
+    /// What every miner of a run is asked to do, with the `[miner]` settings.
     pub fn miner_config(&self) -> MinerConfig {
-        let m = &self.miner;
         MinerConfig {
             blocks: self.blocks,
-            block_interval: Time::from_secs_f64(m.block_interval),
             records_per_block: self.patients.per_miner,
-            challenges: m.challenges,
-            trust_period: Time::from_secs_f64(m.trust_period),
-            request_timeout: Time::from_secs_f64(m.request_timeout),
-            attempts: m.attempts,
-            backoff: Time::from_secs_f64(m.backoff),
-            backoff_max: Time::from_secs_f64(m.backoff_max),
-            parallel: m.parallel,
-            offer_timeout: Time::from_secs_f64(m.offer_timeout),
-            repair_period: Time::from_secs_f64(m.repair_period),
-            repair_threshold: match m.repair_threshold {
-                0 => self.protocol.m as usize,
-                r => r,
-            },
+            chunks_per_block: self.protocol.m as usize,
+            settings: self.miner.clone(),
         }
     }
 }

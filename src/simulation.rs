@@ -12,8 +12,8 @@ use crate::protocol::{Codec, Hash, KeyPair};
 use crate::scenario::Scenario;
 use crate::sim::churn::Change;
 use crate::sim::{
-    stream, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, Observer, Presence,
-    RunEnd, Time, View,
+    stream, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, NetworkModel, Observer,
+    Presence, RunEnd, Time, View,
 };
 use crate::summary::{MinerOutcome, Summary};
 use sha2::{Digest, Sha256};
@@ -142,7 +142,10 @@ fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) 
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
     let world = World::new(params, codec, seed);
     let roster = scenario.roster();
-    let network = scenario.network.model(&roster);
+    let network = NetworkModel {
+        sites: roster.sites(),
+        ..scenario.network.clone()
+    };
     let mut engine = Engine::with_starts(build(scenario, seed), &starts(scenario), seed, network);
     if let Some(churn) = &scenario.churn {
         let joined = scenario.miner_starts();

@@ -17,7 +17,7 @@ use crate::protocol::{Codec, Params, Verifier};
 use crate::sim::{Actor, ActorId, Context, Timer};
 pub use exchange::Exchange;
 pub use message::Msg;
-pub use miner::{Behaviour, Miner, MinerConfig, MinerStats, MinerTimer};
+pub use miner::{Behaviour, Miner, MinerConfig, MinerSettings, MinerStats, MinerTimer};
 pub use observation::Observation;
 pub use patient::{Patient, PatientTimer};
 pub use roster::Roster;

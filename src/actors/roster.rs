@@ -4,6 +4,7 @@
 //! follow, `per_miner` of them for each miner in miner order. The engine, the network
 //! model, churn, traces and tests all ask this type, so the numbering cannot drift apart.
 
+use crate::sim::network::Sites;
 use crate::sim::ActorId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +36,18 @@ impl Roster {
     pub fn actors_of_miner(&self, number: usize) -> impl Iterator<Item = ActorId> {
         let first = self.patient(number * self.per_miner);
         std::iter::once(self.miner(number)).chain(first..first + self.per_miner)
+    }
+
+    /// Where each actor is for the network model: miner `i` and its patients at site `i`,
+    /// the exchange at none.
+    pub fn sites(&self) -> Sites {
+        let mut of_actor = vec![None; self.actors()];
+        for miner in 0..self.miners {
+            for actor in self.actors_of_miner(miner) {
+                of_actor[actor] = Some(miner);
+            }
+        }
+        Sites { of_actor }
     }
 
     pub fn patients(&self) -> usize {

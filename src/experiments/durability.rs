@@ -77,7 +77,7 @@ fn row(scenario: &Scenario, now: Time, miners: &Sample) -> Option<Vec<String>> {
     Some(vec![
         p.k.to_string(),
         p.m.to_string(),
-        format!("{}", scenario.miner.repair_period),
+        format!("{}", scenario.miner.repair_period.as_secs_f64()),
         format!("{:.3}", now.as_secs_f64() / 86_400.0),
         miners
             .iter()

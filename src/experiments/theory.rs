@@ -73,7 +73,7 @@ pub fn recoverable(scenario: &Scenario, age: Time) -> f64 {
     let destroys = churn.leave + (1.0 - churn.leave) * churn.wipe;
     let rate = destroys / (life + down);
     let availability = life / (life + down);
-    let repair = scenario.miner.repair_period;
+    let repair = scenario.miner.repair_period.as_secs_f64();
     let exposed = if repair > 0.0 {
         age.as_secs_f64().min(repair)
     } else {

@@ -9,7 +9,7 @@
 
 use super::actor::ActorId;
 use super::random::Rng;
-use super::time::Time;
+use super::time::{seconds, Time};
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
 use serde::{Deserialize, Serialize};
@@ -27,34 +27,54 @@ pub enum Latency {
     LogNormal { median_ms: f64, sigma: f64 },
 }
 
-/// Regions of the network: which region each actor is in, and the one-way latency between
-/// any two regions, added to every message's latency draw.
-#[derive(Clone, Debug, PartialEq)]
+/// Where each actor is: actors at one site (a hospital: its miner and its patients) share
+/// its partitions and its region. An actor with no site (the exchange) is in no partition's
+/// side and in region 0.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sites {
+    /// Site of each actor, by actor id; actors past the end have none.
+    pub of_actor: Vec<Option<usize>>,
+}
+
+impl Sites {
+    fn of(&self, actor: ActorId) -> Option<usize> {
+        self.of_actor.get(actor).copied().flatten()
+    }
+}
+
+/// Regions of the network: site `s` is in region `s % regions`, and `latency_ms[a][b]` is
+/// the one-way latency from region `a` to region `b`, added to every message's latency draw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Regions {
-    /// Region of each actor, by actor id; actors past the end are in region 0.
-    pub of_actor: Vec<usize>,
     /// `latency_ms[a][b]`: milliseconds from region `a` to region `b`.
     pub latency_ms: Vec<Vec<f64>>,
 }
 
 impl Regions {
-    fn between_ms(&self, from: ActorId, to: ActorId) -> f64 {
-        let region = |actor: ActorId| self.of_actor.get(actor).copied().unwrap_or(0);
-        self.latency_ms[region(from)][region(to)]
+    fn region(&self, site: Option<usize>) -> usize {
+        site.map_or(0, |site| site % self.latency_ms.len())
     }
 }
 
-/// A span of time during which `side` cannot exchange messages with anyone outside it.
-#[derive(Clone, Debug, PartialEq)]
+/// From `start` to `end`, the actors at the sites of `sites` (`miners` in a scenario file)
+/// cannot exchange messages with anyone elsewhere, nor be reached.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Partition {
+    #[serde(with = "seconds")]
     pub start: Time,
+    #[serde(with = "seconds")]
     pub end: Time,
-    pub side: BTreeSet<ActorId>,
+    #[serde(rename = "miners")]
+    pub sites: BTreeSet<usize>,
 }
 
 /// Latency, bandwidth, loss, duplication, reordering and partitions of the links between
-/// actors.
-#[derive(Clone, Debug, PartialEq)]
+/// actors: a scenario's `[network]` table, deserialised straight into the model, plus where
+/// each actor is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetworkModel {
     pub latency: Latency,
     /// Bytes per second of each actor's outgoing link; 0 means unlimited.
@@ -66,8 +86,13 @@ pub struct NetworkModel {
     /// Extra delay drawn uniformly up to this many milliseconds, so messages overtake
     /// each other.
     pub jitter_ms: f64,
+    /// Spans of time during which some sites are cut off.
     pub partitions: Vec<Partition>,
+    /// Regions with a latency matrix between them.
     pub regions: Option<Regions>,
+    /// Where each actor is; set by the run, not by the file.
+    #[serde(skip)]
+    pub sites: Sites,
 }
 
 impl Default for NetworkModel {
@@ -80,6 +105,7 @@ impl Default for NetworkModel {
             jitter_ms: 0.0,
             partitions: Vec::new(),
             regions: None,
+            sites: Sites::default(),
         }
     }
 }
@@ -101,7 +127,8 @@ impl NetworkModel {
     /// Whether a partition separates `from` and `to` at `now`.
     pub fn cut(&self, from: ActorId, to: ActorId, now: Time) -> bool {
         self.partitions.iter().any(|p| {
-            p.start <= now && now < p.end && p.side.contains(&from) != p.side.contains(&to)
+            let inside = |actor| self.sites.of(actor).is_some_and(|s| p.sites.contains(&s));
+            p.start <= now && now < p.end && inside(from) != inside(to)
         })
     }
 
@@ -121,7 +148,8 @@ impl NetworkModel {
         }
         let mut ms = self.latency.sample_ms(rng);
         if let Some(regions) = &self.regions {
-            ms += regions.between_ms(from, to);
+            let (a, b) = (self.sites.of(from), self.sites.of(to));
+            ms += regions.latency_ms[regions.region(a)][regions.region(b)];
         }
         if self.jitter_ms > 0.0 {
             ms += rng.gen_range(0.0..self.jitter_ms);
@@ -187,9 +215,11 @@ mod tests {
         let model = NetworkModel {
             latency: Latency::Constant { ms: 10.0 },
             regions: Some(Regions {
-                of_actor: vec![0, 1, 1],
                 latency_ms: vec![vec![1.0, 100.0], vec![200.0, 2.0]],
             }),
+            sites: Sites {
+                of_actor: vec![None, Some(1), Some(3)],
+            },
             ..NetworkModel::default()
         };
         let mut rng = stream(1, "network", 0);
@@ -200,7 +230,7 @@ mod tests {
         assert_eq!(
             delay(7, 0),
             Time(11_000),
-            "actors past the list are in region 0"
+            "actors past the list have no site, so are in region 0"
         );
     }
 
@@ -250,8 +280,11 @@ mod fault_tests {
             partitions: vec![Partition {
                 start: Time(10),
                 end: Time(20),
-                side: [1, 2].into(),
+                sites: [5].into(),
             }],
+            sites: Sites {
+                of_actor: vec![None, Some(5), Some(5), Some(6)],
+            },
             ..NetworkModel::default()
         };
         assert!(model.cut(1, 3, Time(10)));
@@ -259,6 +292,10 @@ mod fault_tests {
         assert!(!model.cut(1, 2, Time(15)));
         assert!(!model.cut(1, 3, Time(20)));
         assert!(!model.cut(1, 3, Time(9)));
+        assert!(
+            model.cut(0, 2, Time(15)),
+            "an actor with no site is outside every side"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Virtual time: integer microseconds since the start of a run.
 //!
 //! Integers, not floats, so that event order never depends on rounding. Scenario files give
-//! durations in seconds; they are converted once, on loading.
+//! durations in seconds; they are converted once, on loading, by [`seconds`].
 
 use serde::Serialize;
 use std::fmt;
@@ -51,5 +51,32 @@ impl fmt::Display for Time {
     /// Seconds with millisecond precision, as logs print them: `12.345s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{:03}s", self.0 / 1_000_000, (self.0 / 1_000) % 1_000)
+    }
+}
+
+/// Serde for a [`Time`] written in a scenario file as a number of seconds, so a table such
+/// as `[miner]` deserialises straight into the settings the actors read. A value that is
+/// negative, not finite or beyond 10^12 seconds is refused with the value named; whether a
+/// zero is allowed is the scenario check's business, which names the field.
+pub mod seconds {
+    use super::Time;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    /// The longest span a scenario may give: about 31,700 years.
+    const MAX_SECONDS: f64 = 1e12;
+
+    pub fn serialize<S: Serializer>(time: &Time, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(time.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        if value.is_finite() && (0.0..MAX_SECONDS).contains(&value) {
+            Ok(Time::from_secs_f64(value))
+        } else {
+            Err(D::Error::custom(format!(
+                "{value} is not a number of seconds between 0 and {MAX_SECONDS:e}"
+            )))
+        }
     }
 }

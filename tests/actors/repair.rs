@@ -4,10 +4,11 @@
 use crate::switchboard::{observations, sent, Switchboard};
 use medilanac::actors::{MinerTimer, Msg, Observation};
 use medilanac::scenario::Scenario;
+use medilanac::sim::Time;
 
 /// Repair every 100 s; the run stops between two rounds, so no audit is open.
 fn audited(scenario: &mut Scenario) {
-    scenario.miner.repair_period = 100.0;
+    scenario.miner.repair_period = Time::from_secs_f64(100.0);
     scenario.duration = 1_050.0;
 }
 

@@ -9,7 +9,7 @@ fn with(tamperers: usize, free_riders: usize) -> Outcome {
         s.blocks = 4;
         s.adversaries.tamperers = tamperers;
         s.adversaries.free_riders = free_riders;
-        s.miner.trust_period = 5.0;
+        s.miner.trust_period = medilanac::sim::Time::from_secs_f64(5.0);
     });
     run(&network, 7, None)
 }

@@ -132,7 +132,7 @@ fn a_peer_with_no_chunk_is_not_asked_again_within_a_block_interval() {
     use std::collections::BTreeMap;
     use std::rc::Rc;
     let network = super::scenario(|s| s.miners = 12);
-    let interval = Time::from_secs_f64(network.miner.block_interval);
+    let interval = network.miner.block_interval;
     // (asker, peer) -> when the asker last heard "no chunk" from the peer.
     let refused: Rc<RefCell<BTreeMap<(usize, usize), Time>>> = Rc::default();
     let (seen, broken) = (refused.clone(), Rc::new(RefCell::new(Vec::new())));

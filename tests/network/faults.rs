@@ -88,10 +88,10 @@ fn a_partition_cuts_messages_and_delays_the_miners_behind_it() {
     let free = run(&scenario(|_| {}), 2, None);
     let cut = run(
         &scenario(|s| {
-            s.network.partitions = vec![medilanac::scenario::PartitionSettings {
-                start: 0.0,
-                end: 60.0,
-                miners: vec![0, 1, 2],
+            s.network.partitions = vec![medilanac::sim::network::Partition {
+                start: medilanac::sim::Time::ZERO,
+                end: medilanac::sim::Time::from_secs_f64(60.0),
+                sites: [0, 1, 2].into(),
             }]
         }),
         2,
@@ -163,7 +163,7 @@ fn lost_records_are_resent_and_stored_once() {
 /// latency is the plain 20 ms network, event for event; a far region slows the network.
 #[test]
 fn a_region_matrix_adds_latency_between_regions() {
-    use medilanac::scenario::RegionSettings;
+    use medilanac::sim::network::Regions;
     use medilanac::sim::Latency;
     let plain = run(
         &scenario(|s| s.network.latency = Latency::Constant { ms: 20.0 }),
@@ -173,7 +173,7 @@ fn a_region_matrix_adds_latency_between_regions() {
     let with_matrix = |latency_ms: Vec<Vec<f64>>| {
         scenario(move |s| {
             s.network.latency = Latency::Constant { ms: 0.0 };
-            s.network.regions = Some(RegionSettings { latency_ms });
+            s.network.regions = Some(Regions { latency_ms });
         })
     };
     let uniform = run(&with_matrix(vec![vec![20.0; 2]; 2]), 4, None);

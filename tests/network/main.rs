@@ -23,7 +23,7 @@ pub fn churning(repair_period: f64) -> medilanac::scenario::Scenario {
         s.duration = 800.0;
         s.protocol.m = 6;
         s.patients.per_miner = 1;
-        s.miner.repair_period = repair_period;
+        s.miner.repair_period = medilanac::sim::Time::from_secs_f64(repair_period);
         s.churn = Some(medilanac::sim::churn::ChurnModel {
             lifetime: medilanac::sim::churn::Duration::Exponential { mean: 250.0 },
             downtime: medilanac::sim::churn::Duration::Exponential { mean: 40.0 },

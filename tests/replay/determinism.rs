@@ -104,14 +104,15 @@ fn the_library_check_runs_a_seed_twice() {
 #[test]
 fn the_first_differing_event_is_found_where_the_second_run_starts_to_differ() {
     use medilanac::divergence::{locate_in, Located, Pass};
-    use medilanac::scenario::{PartitionSettings, Scenario, DEFAULT};
+    use medilanac::scenario::{Scenario, DEFAULT};
+    use medilanac::sim::network::Partition;
     use medilanac::sim::Time;
     let same = Scenario::parse(DEFAULT).unwrap();
     let mut cut = same.clone();
-    cut.network.partitions.push(PartitionSettings {
-        start: 20.0,
-        end: 40.0,
-        miners: vec![0, 1, 2],
+    cut.network.partitions.push(Partition {
+        start: Time::from_secs_f64(20.0),
+        end: Time::from_secs_f64(40.0),
+        sites: [0, 1, 2].into(),
     });
     let located = locate_in(|pass, hooks| {
         let scenario = if pass == Pass::First { &same } else { &cut };

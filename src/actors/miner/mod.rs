@@ -14,6 +14,7 @@ mod production;
 mod repair;
 mod requests;
 mod serving;
+mod settings;
 mod state;
 mod validation;
 
@@ -23,6 +24,7 @@ use super::{Ctx, World};
 use crate::protocol::{Block, BranchId, KeyPair, PlacementNote, Record};
 use crate::sim::{ActorId, Time, Timer};
 use serde::{Deserialize, Serialize};
+pub use settings::MinerSettings;
 use state::{Disk, Memory};
 
 /// A miner's timers.
@@ -56,31 +58,27 @@ pub enum Behaviour {
     FreeRider,
 }
 
-/// Timing and effort settings of every miner.
+/// What a miner is asked to do and how it goes about it.
 #[derive(Clone, Debug)]
 pub struct MinerConfig {
     /// Blocks to add after genesis.
     pub blocks: u64,
-    pub block_interval: Time,
     /// Most records one block takes: one per patient, so a backlog is spread over blocks.
     pub records_per_block: usize,
-    /// Files challenged per validation (one foreign chunk is challenged too).
-    pub challenges: u32,
-    pub trust_period: Time,
-    pub request_timeout: Time,
-    /// Attempts per request before the peer is left to rest.
-    pub attempts: u32,
-    /// First wait when no peer can supply a chunk; doubles up to `backoff_max`.
-    pub backoff: Time,
-    pub backoff_max: Time,
-    /// Chunk requests in flight at once.
-    pub parallel: usize,
-    /// How long an offered chunk stays reserved for the peer it was offered to.
-    pub offer_timeout: Time,
-    /// Time between audits of the branches holding this miner's chunks; zero: no repair.
-    pub repair_period: Time,
+    /// Chunks per block (the protocol's m), which a repair threshold of 0 stands for.
+    pub chunks_per_block: usize,
+    /// The scenario's `[miner]` table.
+    pub settings: MinerSettings,
+}
+
+impl MinerConfig {
     /// A block whose live holders fall below this has its lost chunks placed again.
-    pub repair_threshold: usize,
+    pub fn repair_threshold(&self) -> usize {
+        match self.settings.repair_threshold {
+            0 => self.chunks_per_block,
+            threshold => threshold,
+        }
+    }
 }
 
 /// What one miner did, for the run summary.
@@ -197,9 +195,9 @@ impl Miner {
             },
         );
         ctx.send(self.exchange, Msg::ListPeers);
-        ctx.set_timer(self.config.block_interval, MinerTimer::Block);
-        if self.config.repair_period > Time::ZERO {
-            ctx.set_timer(self.config.repair_period, MinerTimer::Repair);
+        ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
+        if self.config.settings.repair_period > Time::ZERO {
+            ctx.set_timer(self.config.settings.repair_period, MinerTimer::Repair);
         }
     }
 
@@ -376,7 +374,7 @@ impl Miner {
         };
         *self.mem.rounds.get_mut(actor) = peers::Round::default();
         self.mem.requests.drop_peer(actor);
-        if self.config.repair_period > Time::ZERO {
+        if self.config.settings.repair_period > Time::ZERO {
             self.holder_lost(old, "came back wiped", ctx);
         }
     }
@@ -403,7 +401,7 @@ impl Miner {
         make: impl FnOnce(u64) -> Msg,
         ctx: &mut Ctx,
     ) {
-        let deadline = ctx.now + self.config.request_timeout;
+        let deadline = ctx.now + self.config.settings.request_timeout;
         let msg = self
             .mem
             .requests
@@ -436,7 +434,7 @@ impl Miner {
     }
 
     fn request_timed_out(&mut self, id: u64, ctx: &mut Ctx, world: &mut World) {
-        let attempts = self.config.attempts;
+        let attempts = self.config.settings.attempts;
         let Some(request) = self.mem.requests.get(id) else {
             return;
         };
@@ -445,6 +443,7 @@ impl Miner {
             self.stats.retries += 1;
             let wait = self
                 .config
+                .settings
                 .request_timeout
                 .times(1 << (request.attempts + 1).min(16));
             ctx.send(request.peer, request.msg.clone());
@@ -455,7 +454,7 @@ impl Miner {
         if let requests::Purpose::Audit { .. } = request.purpose {
             self.audit_failed(request.peer, "did not answer an audit", ctx);
         }
-        let until = ctx.now + self.config.backoff_max;
+        let until = ctx.now + self.config.settings.backoff_max;
         if let Some(peer) = self.disk.peers.get_mut(request.peer) {
             if peer.standing != peers::Standing::Blacklisted {
                 peer.standing = peers::Standing::Resting { until };

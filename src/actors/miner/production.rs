@@ -45,7 +45,7 @@ impl Miner {
             taken += 1;
         }
         if taken == 0 || size < world.params.min_primary {
-            ctx.set_timer(self.config.block_interval, MinerTimer::Block);
+            ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
             return;
         }
         self.mem.draft = Some(Draft {
@@ -74,9 +74,9 @@ impl Miner {
         let in_flight = self.ask_for_chunks(ctx);
         if in_flight == 0 && !self.mem.retry_armed {
             self.mem.retry_armed = true;
-            let backoff = self.mem.backoff.unwrap_or(self.config.backoff);
+            let backoff = self.mem.backoff.unwrap_or(self.config.settings.backoff);
             ctx.set_timer(backoff, MinerTimer::Retry);
-            self.mem.backoff = Some(backoff.times(2).min(self.config.backoff_max));
+            self.mem.backoff = Some(backoff.times(2).min(self.config.settings.backoff_max));
             let number = self.number;
             ctx.log(Level::Debug, || {
                 format!("Miner {number}: waiting for chunks ({have} so far)")
@@ -89,7 +89,7 @@ impl Miner {
     /// many are under way without a look at every peer.
     fn start_validations(&mut self, ctx: &mut Ctx) {
         let validating = self.mem.requests.busy_peers(Kind::Validation);
-        let room = self.config.parallel.saturating_sub(validating);
+        let room = self.config.settings.parallel.saturating_sub(validating);
         if room == 0 {
             return;
         }
@@ -112,7 +112,7 @@ impl Miner {
     fn ask_for_chunks(&mut self, ctx: &mut Ctx) -> usize {
         // A peer is asked for at most one chunk at a time, so peers and requests match.
         let mut in_flight = self.mem.requests.busy_peers(Kind::Chunk);
-        if in_flight >= self.config.parallel {
+        if in_flight >= self.config.settings.parallel {
             return in_flight;
         }
         let mut candidates: Vec<ActorId> = self
@@ -129,7 +129,7 @@ impl Miner {
             .map(|(id, _)| id)
             .collect();
         let branch = self.branch();
-        while in_flight < self.config.parallel && !candidates.is_empty() {
+        while in_flight < self.config.settings.parallel && !candidates.is_empty() {
             let peer = candidates.swap_remove(ctx.rng.gen_range(0..candidates.len()));
             self.mem.rounds.get_mut(peer).asked = true;
             self.request(
@@ -160,7 +160,7 @@ impl Miner {
             }
             Err(Refusal::NoChunk) => {
                 // It has nothing for us until it makes another block: don't ask before then.
-                let until = ctx.now + self.config.block_interval;
+                let until = ctx.now + self.config.settings.block_interval;
                 if let Some(peer) = self.disk.peers.get_mut(from) {
                     peer.dry_until = until;
                 }
@@ -254,7 +254,7 @@ impl Miner {
                 format!("Miner {number}: Finished with {left} chunks not yet placed")
             });
         } else {
-            ctx.set_timer(self.config.block_interval, MinerTimer::Block);
+            ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
         }
     }
 

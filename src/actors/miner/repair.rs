@@ -36,7 +36,7 @@ impl Miner {
             self.request(holder, Purpose::Audit { chunk }, make, ctx);
         }
         ctx.observe(Observation::RepairStarted { round, audits });
-        ctx.set_timer(self.config.repair_period, MinerTimer::Repair);
+        ctx.set_timer(self.config.settings.repair_period, MinerTimer::Repair);
     }
 
     pub(super) fn on_audit(
@@ -62,7 +62,7 @@ impl Miner {
     /// Marks what branch `holder` held as lost and frees chunks for re-placement where
     /// needed.
     pub(super) fn holder_lost(&mut self, holder: BranchId, why: &str, ctx: &mut Ctx) {
-        let threshold = self.config.repair_threshold;
+        let threshold = self.config.repair_threshold();
         let Some(freed) = self.disk.own.holder_lost(holder, threshold) else {
             return;
         };

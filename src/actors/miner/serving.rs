@@ -81,7 +81,7 @@ impl Miner {
                 branch,
                 world.params.placement,
                 ctx.now,
-                self.config.offer_timeout,
+                self.config.settings.offer_timeout,
             );
             if let Some(chunk) = &offered {
                 self.stats.chunks_offered += 1;

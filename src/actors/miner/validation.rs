@@ -67,7 +67,12 @@ impl Miner {
             .map(|(height, h)| (height, h.chunk_count))
             .collect();
         let mut challenges = Vec::new();
-        for _ in 0..self.config.challenges.min(with_files.len() as u32 * 4) {
+        for _ in 0..self
+            .config
+            .settings
+            .challenges
+            .min(with_files.len() as u32 * 4)
+        {
             let (height, count) = with_files[ctx.rng.gen_range(0..with_files.len())];
             challenges.push(Purpose::File {
                 height,
@@ -189,7 +194,7 @@ impl Miner {
     }
 
     fn trust(&mut self, peer: ActorId, ctx: &mut Ctx) {
-        let until = ctx.now + self.config.trust_period;
+        let until = ctx.now + self.config.settings.trust_period;
         let Some(known) = self.disk.peers.get_mut(peer) else {
             return;
         };
