@@ -2,7 +2,9 @@
 //! sizes follow the records alone and do not compound with height, as they did in the
 //! dissertation's prototype, which coded foreign chunks again.
 
-use crate::support::{config, contains, count_params, miner_keys, params, Network, AUTHS};
+use crate::support::{
+    config, contains, count_params, miner_keys, network, params, Layout, Network, AUTHS,
+};
 use medilanac::protocol::erasure::shard_len;
 use medilanac::protocol::{Block, BlockHeader, BranchTip, Codec, Hash, Params};
 use proptest::prelude::*;
@@ -45,12 +47,7 @@ fn assert_primary_only(network: &Network) -> Vec<usize> {
                     "primary data of height {} holds a foreign chunk",
                     header.height
                 );
-                let source = network
-                    .miners
-                    .iter()
-                    .find(|m| m.branch() == chunk.header.source)
-                    .unwrap();
-                let source_block = &source.blocks[chunk.header.height as usize];
+                let source_block = network.source_block(chunk);
                 let source_len = shard_len(source_block.header.primary_size(), k);
                 assert_eq!(chunk.data.len(), source_len);
             }
@@ -79,11 +76,11 @@ fn header_len(height: usize, links: u16) -> usize {
 fn chunk_size_is_set_by_primary_size_alone_and_does_not_grow_with_height() {
     for auth in AUTHS {
         for params in [params(auth), count_params(auth, 5)] {
-            let network = Network::new(params, MINERS).rounds(10);
+            let network = network(params, MINERS, 10);
             for index in 0..MINERS {
                 network.validate(index).unwrap();
             }
-            let lengths = assert_primary_only(&network);
+            let lengths = assert_primary_only(network);
             assert_eq!(lengths.len(), 11);
             assert!(
                 lengths[1..].iter().all(|&len| len == lengths[1]),
@@ -104,20 +101,25 @@ fn chunk_size_is_set_by_primary_size_alone_and_does_not_grow_with_height() {
 #[test]
 fn whole_block_size_stays_level_while_the_branch_grows() {
     for auth in AUTHS {
-        let network = Network::new(params(auth), MINERS).rounds(10);
+        let network = network(params(auth), MINERS, 10);
         for miner in &network.miners {
             let sizes: Vec<_> = miner.blocks.iter().map(Block::size).collect();
-            let (first, last) = (sizes[2], sizes[10]);
-            assert_eq!(first.primary(), last.primary());
-            assert_eq!(first.foreign_data, last.foreign_data);
-            for size in &sizes[2..] {
-                assert_eq!(size.foreign_data, first.foreign_data);
-                // Proof sizes may differ by chunk index; chunk counts and data do not.
-                let bound = first.total() + 5 * 64;
-                assert!(size.total() <= bound, "{size:?} against {first:?}");
-                let coded = (size.primary() * 5).div_ceil(3);
-                assert!(size.foreign_data >= coded);
-                assert!(size.foreign_data < coded + shard_len(size.primary(), 3) as u64);
+            let primary = sizes[2].primary();
+            // The most a chunk of this code carries besides its data: header and proof.
+            let overhead = miner.chunks[2]
+                .iter()
+                .map(|c| (c.encoded_len() - c.data.len()) as u64)
+                .max()
+                .unwrap();
+            for (block, size) in miner.blocks.iter().zip(&sizes).skip(2) {
+                assert_eq!(size.primary(), primary, "height {}", block.header.height);
+                // Rule 8 met with no chunk to spare: m/k of the previous (equal) primary
+                // size, and less than one more chunk of it.
+                let coded = (primary * 5).div_ceil(3);
+                assert!(size.foreign_data >= coded, "{size:?}");
+                assert!(size.foreign_data < coded + shard_len(primary, 3) as u64);
+                // Chunk headers and proofs do not grow either.
+                assert!(size.foreign_overhead <= block.foreign.len() as u64 * overhead);
             }
         }
     }
@@ -129,10 +131,10 @@ fn with_three_links_chunk_size_grows_only_with_the_header_until_three_links() {
         links: 3,
         ..params(AUTHS[1])
     };
-    let network = Network::new(params, MINERS).rounds(8);
-    let lengths = assert_primary_only(&network);
+    let network = network(params, MINERS, 6);
+    let lengths = assert_primary_only(network);
     let primary = |height: usize| network.blocks(0)[height].header.primary_size();
-    assert_eq!(lengths.len(), 9);
+    assert_eq!(lengths.len(), 7);
     for (height, &len) in lengths.iter().enumerate().skip(1) {
         let extra = header_len(height, 3) - header_len(1, 3);
         assert_eq!(primary(height), primary(1) + extra as u64);
@@ -146,11 +148,16 @@ proptest! {
 
     #[test]
     fn equal_records_give_equal_chunks_at_every_height(
-        sizes in prop::collection::vec(1usize..400, 1..4),
+        (records, record_size) in (1usize..4, 1usize..400),
         (k, m) in (1u16..=5).prop_flat_map(|k| (Just(k), k..=5)),
     ) {
         let params = Params { k, m, ..params(AUTHS[1]) };
-        let network = Network::new(params, MINERS).with_records(sizes).rounds(8);
+        let layout = Layout { records, record_size, ..Layout::new(params, MINERS, 8) };
+        let network = layout.build();
+        for block in &network.blocks(1)[1..] {
+            prop_assert_eq!(block.records.len(), records);
+            prop_assert!(block.records.iter().all(|r| r.payload.len() == record_size));
+        }
         let lengths = assert_primary_only(&network);
         prop_assert!(lengths[1..].iter().all(|&len| len == lengths[1]), "{:?}", lengths);
         let codec = Codec::new(k, m).unwrap();

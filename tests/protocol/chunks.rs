@@ -121,7 +121,7 @@ proptest! {
 #[test]
 fn each_chunk_carries_its_source_block_and_code() {
     for auth in AUTHS {
-        let network = support::network(auth, 2);
+        let network = support::shared(auth);
         let miner = &network.miners[1];
         for (block, chunks) in miner.blocks.iter().zip(&miner.chunks) {
             assert_eq!(chunks.len(), network.params.m as usize);
@@ -149,8 +149,29 @@ fn each_chunk_carries_its_source_block_and_code() {
 }
 
 #[test]
+fn every_chunk_a_real_branch_embeds_is_one_of_the_m_chunks_of_its_source_block() {
+    for auth in AUTHS {
+        let network = support::shared(auth);
+        let mut embedded = 0;
+        for miner in &network.miners {
+            for block in miner.blocks.iter().chain([&miner.candidate]) {
+                for chunk in &block.foreign {
+                    assert_ne!(chunk.header.source, miner.branch());
+                    let siblings = network.siblings(chunk);
+                    assert_eq!(siblings.len(), network.params.m as usize);
+                    assert_eq!(&siblings[chunk.header.index as usize], chunk);
+                    embedded += 1;
+                }
+            }
+        }
+        // Six miners, six blocks each after genesis (candidates included), none without.
+        assert!(embedded >= 6 * 6, "{embedded} chunks embedded");
+    }
+}
+
+#[test]
 fn a_chunk_of_another_code_is_rejected_as_wrong_code() {
-    let network = support::network(ChunkAuth::Signature, 1);
+    let network = support::shared(ChunkAuth::Signature);
     let chunk = network.miners[0].chunks[1][0].clone();
     let other = Params {
         k: 2,
@@ -170,7 +191,7 @@ fn a_chunk_of_another_code_is_rejected_as_wrong_code() {
 
 #[test]
 fn a_chunk_index_at_or_above_m_is_rejected_as_bad_index() {
-    let network = support::network(ChunkAuth::Signature, 1);
+    let network = support::shared(ChunkAuth::Signature);
     let mut chunk = network.miners[0].chunks[1][0].clone();
     chunk.header.index = network.params.m;
     let result = chunk.verify(&network.params, &mut Verifier::default());
@@ -183,7 +204,7 @@ fn a_chunk_index_at_or_above_m_is_rejected_as_bad_index() {
 #[test]
 fn chunk_data_of_the_wrong_length_is_rejected_as_bad_length() {
     for auth in AUTHS {
-        let network = support::network(auth, 1);
+        let network = support::shared(auth);
         let chunk = &network.miners[0].chunks[1][2];
         let mut longer = chunk.clone();
         longer.data = [&chunk.data[..], &[0u8][..]].concat().into();
@@ -201,7 +222,7 @@ fn chunk_data_of_the_wrong_length_is_rejected_as_bad_length() {
 
 #[test]
 fn a_chunk_of_a_block_above_the_maximum_primary_size_is_rejected_as_too_large() {
-    let network = support::network(ChunkAuth::Commitment, 1);
+    let network = support::shared(ChunkAuth::Commitment);
     let chunk = &network.miners[0].chunks[1][0];
     let small = Params {
         max_primary: chunk.header.primary_len - 1,
@@ -214,7 +235,7 @@ fn a_chunk_of_a_block_above_the_maximum_primary_size_is_rejected_as_too_large() 
 #[test]
 fn a_chunk_proved_with_a_key_of_another_branch_is_rejected_as_wrong_key() {
     for auth in AUTHS {
-        let network = support::network(auth, 1);
+        let network = support::shared(auth);
         let mut chunk = network.miners[0].chunks[1][0].clone();
         let intruder = network.keys(1).public();
         match &mut chunk.proof {
@@ -230,7 +251,7 @@ fn a_chunk_proved_with_a_key_of_another_branch_is_rejected_as_wrong_key() {
 #[test]
 fn a_chunk_with_a_forged_signature_is_rejected_as_bad_signature() {
     for auth in AUTHS {
-        let network = support::network(auth, 1);
+        let network = support::shared(auth);
         let mut chunk = network.miners[0].chunks[1][0].clone();
         match &mut chunk.proof {
             ChunkProof::Signature { signature, .. } | ChunkProof::Commitment { signature, .. } => {
@@ -247,7 +268,7 @@ fn a_chunk_with_a_forged_signature_is_rejected_as_bad_signature() {
 
 #[test]
 fn a_chunk_whose_path_misses_the_commitment_is_rejected_as_bad_path() {
-    let network = support::network(ChunkAuth::Commitment, 1);
+    let network = support::shared(ChunkAuth::Commitment);
     let good = &network.miners[0].chunks[1];
     // The proof of chunk 1 attached to chunk 0: a real path, to the wrong place.
     let mut swapped = good[0].clone();
@@ -258,7 +279,7 @@ fn a_chunk_whose_path_misses_the_commitment_is_rejected_as_bad_path() {
 
 #[test]
 fn a_commitment_path_over_another_number_of_chunks_is_rejected_as_bad_path() {
-    let network = support::network(ChunkAuth::Commitment, 1);
+    let network = support::shared(ChunkAuth::Commitment);
     let m = network.params.m as u32;
     for chunk in &network.miners[0].chunks[1] {
         for leaf_count in (1..=16).filter(|&count| count != m) {
@@ -274,8 +295,8 @@ fn a_commitment_path_over_another_number_of_chunks_is_rejected_as_bad_path() {
 
 #[test]
 fn a_chunk_with_the_other_kind_of_proof_is_rejected_as_wrong_proof_kind() {
-    let signed = support::network(ChunkAuth::Signature, 1);
-    let committed = support::network(ChunkAuth::Commitment, 1);
+    let signed = support::shared(ChunkAuth::Signature);
+    let committed = support::shared(ChunkAuth::Commitment);
     let chunk = &signed.miners[0].chunks[1][0];
     let result = chunk.verify(&committed.params, &mut Verifier::default());
     assert!(matches!(result, Err(ChunkError::WrongProofKind)));
@@ -286,7 +307,7 @@ fn a_chunk_with_the_other_kind_of_proof_is_rejected_as_wrong_proof_kind() {
 
 #[test]
 fn a_commitment_is_signed_once_per_block_and_signatures_once_per_chunk() {
-    let network = support::network(ChunkAuth::Commitment, 1);
+    let network = support::shared(ChunkAuth::Commitment);
     let signatures: Vec<_> = network.miners[0].chunks[1]
         .iter()
         .map(|chunk| match &chunk.proof {
@@ -297,7 +318,7 @@ fn a_commitment_is_signed_once_per_block_and_signatures_once_per_chunk() {
         })
         .collect();
     assert!(signatures.windows(2).all(|pair| pair[0] == pair[1]));
-    let network = support::network(ChunkAuth::Signature, 1);
+    let network = support::shared(ChunkAuth::Signature);
     let signatures: Vec<_> = network.miners[0].chunks[1]
         .iter()
         .map(|chunk| match &chunk.proof {

@@ -2,7 +2,7 @@
 //! is rebuilt from the chunks other branches hold, and never into a block its miner did not
 //! seal.
 
-use crate::support::{self, config, flip, network_with, records_for, tip_after, Network, AUTHS};
+use crate::support::{self, config, flip, network, records_for, shared, tip_after, Network, AUTHS};
 use medilanac::protocol::reconstruct::RebuiltHeight;
 use medilanac::protocol::{
     make_chunks, reconstruct, Block, Chunk, ChunkAuth, ChunkProof, HeightStatus, Params,
@@ -10,19 +10,20 @@ use medilanac::protocol::{
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
-use std::sync::OnceLock;
 
 /// The branch the tests rebuild.
 const LOST: usize = 2;
 
-fn shared(auth: ChunkAuth) -> &'static Network {
-    static SIGNED: OnceLock<Network> = OnceLock::new();
-    static COMMITTED: OnceLock<Network> = OnceLock::new();
-    let cell = match auth {
-        ChunkAuth::Signature => &SIGNED,
-        ChunkAuth::Commitment => &COMMITTED,
-    };
-    cell.get_or_init(|| support::network(auth, 5))
+/// How many heights of `LOST`'s branch, from genesis, have at least `k` chunks embedded in
+/// the other branches: the prefix a rebuild must give back. Real miners place the chunks of
+/// the newest blocks last, so the prefix may stop short of the kept branch; the tests need
+/// one of at least `least` heights.
+fn placed_prefix(network: &Network, least: u64) -> u64 {
+    let placed = network.placed(LOST);
+    let k = network.params.k as usize;
+    let prefix = placed.iter().take_while(|&&count| count >= k).count() as u64;
+    assert!(prefix >= least, "only {prefix} heights placed: {placed:?}");
+    prefix
 }
 
 fn rebuild<'a>(network: &Network, chunks: impl IntoIterator<Item = &'a Chunk>) -> Reconstruction {
@@ -86,17 +87,23 @@ fn assert_never_wrong(rebuilt: &Reconstruction, versions: &[&Block]) {
 fn a_branch_is_rebuilt_from_the_chunks_other_branches_embed() {
     for auth in AUTHS {
         let network = shared(auth);
+        let prefix = placed_prefix(network, 4);
+        let placed = network.placed(LOST);
         let chunks = network.embedded_chunks_of(LOST);
         let rebuilt = rebuild(network, &chunks);
         assert!(rebuilt.rejected.is_empty());
         assert_eq!(rebuilt.branch, network.branch(LOST));
-        // The last block's chunks are not placed yet: heights 0..=4 of 0..=5.
-        assert_eq!(rebuilt.heights.len(), 5);
-        assert!(rebuilt.prefix_rebuilt(5));
-        assert_eq!(rebuilt.rebuilt(), vec![0, 1, 2, 3, 4]);
+        // Heights up to the last one with a chunk placed are reported, each with every
+        // chunk placed of it; the heights with k of them placed are rebuilt.
+        let reported = placed.iter().rposition(|&count| count > 0).unwrap() + 1;
+        assert_eq!(rebuilt.heights.len(), reported);
+        assert!(rebuilt.prefix_rebuilt(prefix));
+        assert_eq!(rebuilt.rebuilt(), (0..prefix).collect::<Vec<_>>());
         for (height, block) in rebuilt.heights.iter().zip(network.blocks(LOST)) {
-            assert_eq!(height.chunks, network.params.m as usize);
-            assert!(holds(height, block));
+            assert_eq!(height.chunks, placed[height.height as usize]);
+            if height.height < prefix {
+                assert!(holds(height, block));
+            }
         }
     }
 }
@@ -111,7 +118,7 @@ fn chunks_of_other_branches_are_ignored() {
         let rebuilt = rebuild(network, &everything);
         assert!(rebuilt.rejected.is_empty());
         assert_eq!(statuses(&rebuilt), statuses(&rebuild(network, &own)));
-        assert!(rebuilt.prefix_rebuilt(5));
+        assert!(rebuilt.prefix_rebuilt(placed_prefix(network, 4)));
         // Other branches' chunks alone rebuild nothing of this one.
         let others: Vec<&Chunk> = everything
             .iter()
@@ -133,7 +140,7 @@ fn a_chunk_of_another_branch_relabelled_as_this_one_is_rejected() {
         let rebuilt = rebuild(network, &chunks);
         assert_eq!(rebuilt.rejected.len(), 1);
         assert_eq!(rebuilt.rejected[0].chunk, forged.id());
-        assert!(rebuilt.prefix_rebuilt(5));
+        assert!(rebuilt.prefix_rebuilt(placed_prefix(network, 4)));
         assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
     }
 }
@@ -283,35 +290,51 @@ proptest! {
         mask in 1u8..,
     ) {
         let network = shared(AUTHS[commitment as usize]);
+        let prefix = placed_prefix(network, 4);
+        let placed = network.placed(LOST);
+        let k = network.params.k as usize;
         let mut chunks = network.embedded_chunks_of(LOST);
-        let at = pick.index(chunks.len());
+        // A chunk of a height with more than k chunks placed, so k good ones are left.
+        let spare: Vec<usize> = (0..chunks.len())
+            .filter(|&i| placed[chunks[i].header.height as usize] > k)
+            .collect();
+        prop_assert!(!spare.is_empty(), "{:?}", placed);
+        let at = spare[pick.index(spare.len())];
         chunks[at].data = flip(&chunks[at].data, position, mask);
         let id = chunks[at].id();
         let rebuilt = rebuild(network, &chunks);
         prop_assert_eq!(rebuilt.rejected.len(), 1);
         prop_assert_eq!(rebuilt.rejected[0].chunk, id);
         let height = &rebuilt.heights[id.height as usize];
-        prop_assert_eq!(height.chunks, network.params.m as usize - 1);
-        prop_assert!(rebuilt.prefix_rebuilt(5));
+        prop_assert_eq!(height.chunks, placed[id.height as usize] - 1);
+        prop_assert!(rebuilt.prefix_rebuilt(prefix));
         assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
     }
 
     #[test]
     fn a_corrupted_chunk_among_only_k_leaves_the_height_too_few_never_wrong(
         commitment in any::<bool>(),
-        height in 0u64..5,
+        height in any::<Index>(),
         order in Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
         corrupt in any::<Index>(),
         field in 0usize..3,
         position in any::<usize>(),
     ) {
         let network = shared(AUTHS[commitment as usize]);
+        let prefix = placed_prefix(network, 4);
+        let height = height.index(prefix as usize) as u64;
         let k = network.params.k as usize;
         let all = network.embedded_chunks_of(LOST);
         let (mut at_height, mut rest): (Vec<Chunk>, Vec<Chunk>) =
             all.into_iter().partition(|c| c.header.height == height);
         at_height.sort_by_key(|c| c.header.index);
-        let mut kept: Vec<Chunk> = order[..k].iter().map(|&i| at_height[i].clone()).collect();
+        // k of the chunks placed at the height (at least k, at most m = 5, are).
+        let mut kept: Vec<Chunk> = order
+            .iter()
+            .filter(|&&i| i < at_height.len())
+            .take(k)
+            .map(|&i| at_height[i].clone())
+            .collect();
         let bad = corrupt.index(k);
         let chunk = &mut kept[bad];
         match field {
@@ -325,9 +348,10 @@ proptest! {
         let status = &rebuilt.heights[height as usize].status;
         prop_assert_eq!(status, &HeightStatus::TooFewChunks { have: k - 1 });
         prop_assert!(rebuilt.prefix_rebuilt(height));
-        for later in &rebuilt.heights[height as usize + 1..] {
+        for later in &rebuilt.heights[height as usize + 1..prefix as usize] {
             prop_assert_eq!(&later.status, &HeightStatus::Unlinked);
         }
+        prop_assert!(rebuilt.rebuilt().iter().all(|&h| h < height));
         assert_never_wrong(&rebuilt, &network.blocks(LOST).iter().collect::<Vec<_>>());
     }
 
@@ -390,21 +414,20 @@ proptest! {
 fn with_one_link_a_lost_middle_block_leaves_later_blocks_unlinked() {
     for auth in AUTHS {
         let network = shared(auth);
+        let prefix = placed_prefix(network, 4) as usize;
         let chunks = network.embedded_chunks_of(LOST);
         let rebuilt = rebuild(network, chunks.iter().filter(|c| c.header.height != 2));
-        let unlinked = HeightStatus::Unlinked;
-        assert_eq!(
-            statuses(&rebuilt),
-            vec![
-                HeightStatus::Rebuilt,
-                HeightStatus::Rebuilt,
-                HeightStatus::TooFewChunks { have: 0 },
-                unlinked.clone(),
-                unlinked,
-            ]
-        );
+        let mut expected = vec![
+            HeightStatus::Rebuilt,
+            HeightStatus::Rebuilt,
+            HeightStatus::TooFewChunks { have: 0 },
+        ];
+        expected.resize(prefix, HeightStatus::Unlinked);
+        assert_eq!(statuses(&rebuilt)[..prefix], expected);
+        assert_eq!(rebuilt.rebuilt(), vec![0, 1]);
         // The later blocks are still decoded correctly, only not anchored.
-        for (height, block) in rebuilt.heights.iter().zip(network.blocks(LOST)).skip(3) {
+        let later = rebuilt.heights.iter().zip(network.blocks(LOST));
+        for (height, block) in later.take(prefix).skip(3) {
             assert!(holds(height, block));
         }
     }
@@ -430,24 +453,35 @@ fn fewer_than_k_chunks_of_a_height_leave_it_too_few_and_later_heights_unlinked()
     );
     assert!(rebuilt.heights[1].block.is_none());
     assert_eq!(rebuilt.rebuilt(), vec![0]);
+    let prefix = placed_prefix(network, 4) as usize;
+    for later in &rebuilt.heights[2..prefix] {
+        assert_eq!(later.status, HeightStatus::Unlinked);
+    }
 }
 
-fn linked_network(links: u16, auth: ChunkAuth) -> Network {
+/// A network with `links` back-links per header; the chunks of `LOST`'s branch its other
+/// branches embed; and how many heights from genesis have `k` of them placed. Chunks of later
+/// heights (the newest blocks, not yet placed enough) are left out, so that only a test's
+/// losses leave gaps.
+fn linked_network(links: u16, auth: ChunkAuth) -> (&'static Network, Vec<Chunk>, u64) {
     let params = Params {
         links,
         ..support::params(auth)
     };
-    network_with(params, 6, 7)
+    let network = network(params, 6, 7);
+    let count = placed_prefix(network, 6);
+    let chunks = network.embedded_chunks_of(LOST);
+    let placed = chunks.into_iter().filter(|c| c.header.height < count);
+    (network, placed.collect(), count)
 }
 
 #[test]
 fn with_two_links_a_single_lost_block_leaves_later_blocks_rebuilt() {
     for auth in AUTHS {
-        let network = linked_network(2, auth);
-        let chunks = network.embedded_chunks_of(LOST);
-        for lost in 1..6 {
-            let rebuilt = rebuild(&network, chunks.iter().filter(|c| c.header.height != lost));
-            let mut expected: Vec<u64> = (0..7).collect();
+        let (network, chunks, count) = linked_network(2, auth);
+        for lost in 1..count - 1 {
+            let rebuilt = rebuild(network, chunks.iter().filter(|c| c.header.height != lost));
+            let mut expected: Vec<u64> = (0..count).collect();
             expected.retain(|&h| h != lost);
             assert_eq!(rebuilt.rebuilt(), expected, "lost {lost}");
             let status = &rebuilt.heights[lost as usize].status;
@@ -457,7 +491,7 @@ fn with_two_links_a_single_lost_block_leaves_later_blocks_rebuilt() {
         }
         // Two consecutive lost blocks are one too many for two links.
         let rebuilt = rebuild(
-            &network,
+            network,
             chunks
                 .iter()
                 .filter(|c| !(2..=3).contains(&c.header.height)),
@@ -469,17 +503,18 @@ fn with_two_links_a_single_lost_block_leaves_later_blocks_rebuilt() {
 
 #[test]
 fn with_three_links_two_consecutive_lost_blocks_leave_later_blocks_rebuilt() {
-    let network = linked_network(3, ChunkAuth::Commitment);
-    let chunks = network.embedded_chunks_of(LOST);
+    let (network, chunks, count) = linked_network(3, ChunkAuth::Commitment);
     let rebuilt = rebuild(
-        &network,
+        network,
         chunks
             .iter()
             .filter(|c| !(2..=3).contains(&c.header.height)),
     );
-    assert_eq!(rebuilt.rebuilt(), vec![0, 1, 4, 5, 6]);
+    let mut expected: Vec<u64> = (0..count).collect();
+    expected.retain(|h| !(2..=3).contains(h));
+    assert_eq!(rebuilt.rebuilt(), expected);
     let rebuilt = rebuild(
-        &network,
+        network,
         chunks
             .iter()
             .filter(|c| !(2..=4).contains(&c.header.height)),
@@ -503,6 +538,7 @@ fn validly_signed_chunks_naming_the_largest_height_do_not_hide_the_real_blocks()
     // A hostile source miner (the case reconstruction exists for) signs one chunk, or
     // enough chunks to decode, of a block it claims to be at the largest height.
     let network = shared(ChunkAuth::Commitment);
+    let prefix = placed_prefix(network, 4);
     let forged = forged_at(network, LOST, u64::MAX);
     assert_eq!(
         forged[0].verify(&network.params, &mut Verifier::default()),
@@ -513,8 +549,8 @@ fn validly_signed_chunks_naming_the_largest_height_do_not_hide_the_real_blocks()
         chunks.extend_from_slice(&forged[..count]);
         let rebuilt = rebuild(network, &chunks);
         assert!(
-            rebuilt.prefix_rebuilt(5),
-            "real heights 0..=4 are not reported as rebuilt: {} heights returned",
+            rebuilt.prefix_rebuilt(prefix),
+            "real heights 0..{prefix} are not reported as rebuilt: {} heights returned",
             rebuilt.heights.len()
         );
         let last = rebuilt.heights.last().unwrap();
@@ -529,13 +565,14 @@ fn decodable_chunks_at_a_forged_far_height_do_not_blow_up_the_report() {
     // every height up to the one they name.
     let network = shared(ChunkAuth::Signature);
     let far = 1 << 18;
+    let prefix = placed_prefix(network, 4);
     let mut chunks = network.embedded_chunks_of(LOST);
     chunks.extend(forged_at(network, LOST, far));
     let rebuilt = rebuild(network, &chunks);
-    assert!(rebuilt.prefix_rebuilt(5));
+    assert!(rebuilt.prefix_rebuilt(prefix));
     assert!(
         rebuilt.heights.len() < 50_000,
-        "{} heights listed for 5 real blocks and one forged at height {far}",
+        "{} heights listed for {prefix} real blocks and one forged at height {far}",
         rebuilt.heights.len()
     );
     let forged = rebuilt.heights.iter().find(|h| h.height == far).unwrap();

@@ -1,14 +1,18 @@
-//! Shared builders: a small network of miners that build valid branches with proper
-//! foreign chunks, plus records, keys and tampering helpers.
+//! Shared builders: networks whose branches the real simulator's miners built (run with a
+//! fixed seed, each branch's last block held aside as its candidate), plus records, keys
+//! and tampering helpers.
 
 use medilanac::protocol::validate::validate_branch;
 use medilanac::protocol::{
     check_block, make_chunks, Block, BlockError, BlockHeader, BranchId, BranchTip, Bytes, Chunk,
     ChunkAuth, Codec, ForeignRule, Hash, InvalidAt, KeyPair, Params, Record, Verifier,
 };
+use medilanac::scenario::{Scenario, DEFAULT};
+use medilanac::simulation::run;
 use proptest::test_runner::Config as ProptestConfig;
+use std::sync::{Mutex, OnceLock};
 
-/// The run seed every key in these tests is derived from.
+/// The seed of every run, and so of every key, in these tests.
 pub const SEED: u64 = 0x4d45_4449;
 
 /// Proptest settings: `cases` cases and no regression files written into the source tree.
@@ -32,6 +36,7 @@ pub fn params(auth: ChunkAuth) -> Params {
 /// Both ways a chunk can prove its origin.
 pub const AUTHS: [ChunkAuth; 2] = [ChunkAuth::Signature, ChunkAuth::Commitment];
 
+/// Miner `index`'s keys, derived as the simulator derives them.
 pub fn miner_keys(index: usize) -> KeyPair {
     KeyPair::derive(SEED, "miner", index as u64)
 }
@@ -121,77 +126,133 @@ pub fn tip_after(params: &Params, blocks: &[Block]) -> BranchTip {
     tip
 }
 
-/// One miner of the test network: its keys, branch and the chunks of each of its blocks.
-#[derive(Clone)]
+/// Records each block after genesis carries in the usual networks: one per patient of the
+/// miner (the miner takes one record per patient into each block).
+pub const RECORDS: usize = 2;
+
+/// Payload bytes of every record in the usual networks.
+pub const RECORD_SIZE: usize = 100;
+
+/// What a test network is: the parameters, how many miners, how many blocks each keeps
+/// after genesis, and the records of every later block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    pub params: Params,
+    pub miners: usize,
+    pub blocks: u64,
+    /// Records per block after genesis (patients per miner).
+    pub records: usize,
+    /// Payload bytes of each record.
+    pub record_size: usize,
+}
+
+impl Layout {
+    /// `miners` miners keeping `blocks` blocks each after genesis, with the usual records.
+    pub fn new(params: Params, miners: usize, blocks: u64) -> Layout {
+        Layout {
+            params,
+            miners,
+            blocks,
+            records: RECORDS,
+            record_size: RECORD_SIZE,
+        }
+    }
+
+    /// The scenario whose run builds this network: one block more than it keeps, held
+    /// aside as each miner's candidate.
+    fn scenario(&self) -> Scenario {
+        let mut scenario = Scenario::parse(DEFAULT).expect("the default scenario parses");
+        scenario.name = "protocol tests".to_string();
+        scenario.seed = SEED;
+        scenario.miners = self.miners;
+        scenario.blocks = self.blocks + 1;
+        scenario.protocol = self.params.clone();
+        scenario.patients.per_miner = self.records;
+        scenario.patients.record_size = self.record_size;
+        scenario.check().expect("a valid test scenario");
+        scenario
+    }
+
+    /// Runs the real simulator and keeps each branch but its last block, the candidate.
+    pub fn build(&self) -> Network {
+        let outcome = run(&self.scenario(), SEED, None);
+        assert_eq!(outcome.violation, None, "the test run broke an invariant");
+        assert_eq!(outcome.miners.len(), self.miners);
+        let codec = Codec::new(self.params.k, self.params.m).expect("valid code");
+        let miners = outcome
+            .miners
+            .into_iter()
+            .map(|outcome| {
+                let number = outcome.number;
+                assert!(outcome.finished, "miner {number} did not finish its blocks");
+                let keys = miner_keys(number);
+                let mut blocks = outcome.blocks;
+                assert_eq!(blocks.len() as u64, self.blocks + 2, "miner {number}");
+                assert!(blocks
+                    .iter()
+                    .all(|b| b.header.branch == keys.public().branch_id()));
+                let candidate = blocks.pop().expect("one block more than kept");
+                let chunks = blocks
+                    .iter()
+                    .map(|block| chunks_of(&self.params, &codec, &keys, block))
+                    .collect();
+                Miner {
+                    tip: tip_after(&self.params, &blocks),
+                    keys,
+                    blocks,
+                    chunks,
+                    candidate,
+                }
+            })
+            .collect();
+        Network {
+            params: self.params.clone(),
+            miners,
+        }
+    }
+}
+
+/// The `m` chunks of `block`, as its miner makes them.
+fn chunks_of(params: &Params, codec: &Codec, keys: &KeyPair, block: &Block) -> Vec<Chunk> {
+    let primary = block.primary_bytes();
+    make_chunks(codec, params.chunk_auth, keys, &block.header, &primary)
+}
+
+/// One miner of a test network: its keys and the branch its real miner built, but for the
+/// last block, held aside as the candidate.
 pub struct Miner {
     pub keys: KeyPair,
+    /// The tip after the kept blocks.
     pub tip: BranchTip,
+    /// The kept branch, genesis first.
     pub blocks: Vec<Block>,
-    /// The `m` chunks made of each block, by height.
+    /// The `m` chunks of each kept block, by height.
     pub chunks: Vec<Vec<Chunk>>,
-    /// How many chunks of each block were handed out so far, by height.
-    handed: Vec<u16>,
+    /// The block the real miner sealed after the kept ones: a valid next block.
+    pub candidate: Block,
 }
 
 impl Miner {
     pub fn branch(&self) -> BranchId {
         self.keys.public().branch_id()
     }
+
+    /// Block `height` of the branch, the candidate included.
+    pub fn block(&self, height: u64) -> Option<&Block> {
+        self.blocks
+            .iter()
+            .chain([&self.candidate])
+            .find(|block| block.header.height == height)
+    }
 }
 
-/// A network of miners taking turns to seal blocks. Each block embeds chunks of other
-/// miners' blocks, oldest first, one per foreign block and handing out each block's chunk
-/// indices in turn, until rule 8 is met.
-#[derive(Clone)]
+/// Branches built by the real simulator's miners, each kept but for its last block.
 pub struct Network {
     pub params: Params,
     pub miners: Vec<Miner>,
-    /// Payload sizes of the records each block after genesis carries.
-    pub record_sizes: Vec<usize>,
-    time: u64,
 }
 
 impl Network {
-    /// `miners` miners, each with its genesis block sealed.
-    pub fn new(params: Params, miners: usize) -> Network {
-        let mut network = Network {
-            params,
-            miners: (0..miners)
-                .map(|index| Miner {
-                    keys: miner_keys(index),
-                    tip: BranchTip::new(),
-                    blocks: Vec::new(),
-                    chunks: Vec::new(),
-                    handed: Vec::new(),
-                })
-                .collect(),
-            record_sizes: vec![120, 80],
-            time: 0,
-        };
-        for miner in 0..miners {
-            network.seal_next(miner, Vec::new());
-        }
-        network
-    }
-
-    /// The payload sizes of the records of every later block.
-    pub fn with_records(mut self, sizes: Vec<usize>) -> Network {
-        self.record_sizes = sizes;
-        self
-    }
-
-    /// `count` more rounds in which every miner, in turn, seals one block.
-    pub fn rounds(mut self, count: usize) -> Network {
-        for _ in 0..count {
-            for miner in 0..self.miners.len() {
-                let height = self.miners[miner].tip.next_height();
-                let records = records_for(miner, height, &self.record_sizes);
-                self.seal_next(miner, records);
-            }
-        }
-        self
-    }
-
     pub fn codec(&self) -> Codec {
         Codec::new(self.params.k, self.params.m).expect("valid code")
     }
@@ -212,25 +273,37 @@ impl Network {
         &self.miners[miner].blocks
     }
 
-    /// Seals `miner`'s next block with `records` and the foreign chunks rule 8 asks for,
-    /// and appends it to the branch.
-    pub fn seal_next(&mut self, miner: usize, records: Vec<Record>) -> &Block {
-        let block = self.next_block(miner, records);
-        self.push(miner, block);
-        self.miners[miner].blocks.last().expect("just pushed")
-    }
-
-    /// The valid next block of `miner` with its usual records, without changing the network.
+    /// The valid next block of `miner`: the one its real miner sealed after the kept ones.
     pub fn candidate(&self, miner: usize) -> Block {
-        let height = self.tip(miner).next_height();
-        let records = records_for(miner, height, &self.record_sizes);
-        self.clone().next_block(miner, records)
+        self.miners[miner].candidate.clone()
     }
 
-    /// Seals a block on `miner`'s tip with exactly these records and foreign chunks.
+    /// The miner whose branch is `branch`.
+    pub fn miner_of(&self, branch: BranchId) -> &Miner {
+        let mut miners = self.miners.iter();
+        miners
+            .find(|m| m.branch() == branch)
+            .expect("a miner's branch")
+    }
+
+    /// The block `chunk` was made of: a kept block or a candidate.
+    pub fn source_block(&self, chunk: &Chunk) -> &Block {
+        let source = self.miner_of(chunk.header.source);
+        source.block(chunk.header.height).expect("a sealed block")
+    }
+
+    /// The `m` chunks of the block `chunk` was made of.
+    pub fn siblings(&self, chunk: &Chunk) -> Vec<Chunk> {
+        let keys = &self.miner_of(chunk.header.source).keys;
+        chunks_of(&self.params, &self.codec(), keys, self.source_block(chunk))
+    }
+
+    /// Seals a block on `miner`'s tip, at its candidate's time, with exactly these records
+    /// and foreign chunks.
     pub fn seal_with(&self, miner: usize, records: Vec<Record>, foreign: Vec<Chunk>) -> Block {
         let miner = &self.miners[miner];
-        Block::seal(&miner.keys, &miner.tip, self.time + 1, records, foreign)
+        let time = miner.candidate.header.time;
+        Block::seal(&miner.keys, &miner.tip, time, records, foreign)
     }
 
     /// Checks `block` as the next block of `miner`'s branch.
@@ -262,79 +335,58 @@ impl Network {
             .collect()
     }
 
-    /// Every foreign chunk embedded in any branch.
+    /// Every foreign chunk the kept blocks embed whose source block is kept too (chunks of
+    /// candidates, and chunks in candidates, are left out).
     pub fn embedded_chunks(&self) -> Vec<Chunk> {
         let blocks = self.miners.iter().flat_map(|miner| &miner.blocks);
-        blocks.flat_map(|block| block.foreign.clone()).collect()
+        let foreign = blocks.flat_map(|block| &block.foreign);
+        let kept = |chunk: &&Chunk| {
+            let source = self.miner_of(chunk.header.source);
+            chunk.header.height < source.blocks.len() as u64
+        };
+        foreign.filter(kept).cloned().collect()
     }
 
-    fn next_block(&mut self, miner: usize, records: Vec<Record>) -> Block {
-        let foreign = self.pick_foreign(miner);
-        self.time += 1;
-        let own = &self.miners[miner];
-        Block::seal(&own.keys, &own.tip, self.time, records, foreign)
+    /// How many chunks of each of `source`'s kept blocks the other kept blocks embed, by
+    /// height.
+    pub fn placed(&self, source: usize) -> Vec<usize> {
+        let mut counts = vec![0; self.blocks(source).len()];
+        for chunk in self.embedded_chunks_of(source) {
+            counts[chunk.header.height as usize] += 1;
+        }
+        counts
     }
+}
 
-    fn push(&mut self, miner: usize, block: Block) {
-        let codec = self.codec();
-        let own = &mut self.miners[miner];
-        own.tip.push_block(&block, block.hash(), self.params.links);
-        let chunks = make_chunks(
-            &codec,
-            self.params.chunk_auth,
-            &own.keys,
-            &block.header,
-            &block.primary_bytes(),
-        );
-        own.chunks.push(chunks);
-        own.handed.push(0);
-        own.blocks.push(block);
-    }
-
-    fn pick_foreign(&mut self, miner: usize) -> Vec<Chunk> {
-        let requirement = self.params.requirement(self.tip(miner).last_primary());
-        let mut picked: Vec<Chunk> = Vec::new();
-        let mut bytes = 0u64;
-        let top = self
-            .miners
-            .iter()
-            .map(|m| m.blocks.len())
-            .max()
-            .unwrap_or(0);
-        for height in 0..top {
-            for source in 0..self.miners.len() {
-                if requirement.is_met(picked.len(), bytes) {
-                    return picked;
-                }
-                let branch = self.branch(source);
-                let holds = self.tip(miner).holds(branch, height as u64);
-                let other = &mut self.miners[source];
-                if source == miner || height >= other.blocks.len() || holds {
-                    continue;
-                }
-                let index = other.handed[height] % self.params.m;
-                other.handed[height] += 1;
-                let chunk = other.chunks[height][index as usize].clone();
-                bytes += chunk.data.len() as u64;
-                picked.push(chunk);
+/// The network of `layout`, built once per layout for the whole test binary.
+pub fn network_of(layout: Layout) -> &'static Network {
+    type Cells = Vec<(Layout, &'static OnceLock<Network>)>;
+    static BUILT: Mutex<Cells> = Mutex::new(Vec::new());
+    let cell = {
+        let mut built = BUILT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match built.iter().find(|(known, _)| *known == layout) {
+            Some((_, cell)) => *cell,
+            None => {
+                let cell: &'static OnceLock<Network> = Box::leak(Box::default());
+                built.push((layout.clone(), cell));
+                cell
             }
         }
-        assert!(
-            requirement.is_met(picked.len(), bytes),
-            "test network too small: miner {miner} cannot meet {requirement:?}"
-        );
-        picked
-    }
+    };
+    cell.get_or_init(|| layout.build())
 }
 
-/// The default network: six miners, `rounds` blocks each after genesis.
-pub fn network(auth: ChunkAuth, rounds: usize) -> Network {
-    Network::new(params(auth), 6).rounds(rounds)
+/// `miners` miners with `blocks` blocks each after genesis, under `params`.
+pub fn network(params: Params, miners: usize, blocks: u64) -> &'static Network {
+    network_of(Layout::new(params, miners, blocks))
 }
 
-/// A size-rule network under other parameters.
-pub fn network_with(params: Params, miners: usize, rounds: usize) -> Network {
-    Network::new(params, miners).rounds(rounds)
+/// The network most tests share: six miners, five blocks each after genesis, under the
+/// default parameters with the given chunk authentication.
+pub fn shared(auth: ChunkAuth) -> &'static Network {
+    network(params(auth), 6, 5)
 }
 
 /// Parameters with the count form of rule 8.

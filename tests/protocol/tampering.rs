@@ -2,7 +2,7 @@
 //! caught by the check that receives it.
 
 use crate::support::{
-    self, config, flip, flip_32, flip_64, flip_hash, resign, tip_after, Network, AUTHS,
+    config, flip, flip_32, flip_64, flip_hash, resign, shared, tip_after, Network, AUTHS,
 };
 use medilanac::protocol::validate::validate_branch;
 use medilanac::protocol::{
@@ -11,18 +11,6 @@ use medilanac::protocol::{
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
-use std::sync::OnceLock;
-
-/// One shared network per kind of chunk proof: six miners, three blocks each after genesis.
-fn shared(auth: ChunkAuth) -> &'static Network {
-    static SIGNED: OnceLock<Network> = OnceLock::new();
-    static COMMITTED: OnceLock<Network> = OnceLock::new();
-    let cell = match auth {
-        ChunkAuth::Signature => &SIGNED,
-        ChunkAuth::Commitment => &COMMITTED,
-    };
-    cell.get_or_init(|| support::network(auth, 3))
-}
 
 fn auth(commitment: bool) -> ChunkAuth {
     AUTHS[commitment as usize]
@@ -145,8 +133,8 @@ proptest! {
 
     #[test]
     fn changing_any_part_of_a_record_breaks_its_signature(
-        (miner, height, index) in (any::<Index>(), 1usize..4, any::<Index>()),
-        field in 0usize..4,
+        (miner, height, index) in (any::<Index>(), 1usize..6, any::<Index>()),
+        field in 0usize..6,
         position in any::<usize>(),
         noise in any::<u64>(),
     ) {
@@ -166,7 +154,7 @@ proptest! {
 
     #[test]
     fn a_changed_record_in_a_block_is_rejected_resealed_or_not(
-        (miner, height, index) in (0usize..6, 1usize..4, any::<Index>()),
+        (miner, height, index) in (0usize..6, 1usize..6, any::<Index>()),
         position in any::<usize>(),
         mask in 1u8..,
     ) {
@@ -191,7 +179,7 @@ proptest! {
 
     #[test]
     fn changing_any_header_field_without_the_miners_key_is_rejected(
-        (commitment, miner, height) in (any::<bool>(), 0usize..6, 0usize..4),
+        (commitment, miner, height) in (any::<bool>(), 0usize..6, 0usize..6),
         field in 0usize..13,
         noise in any::<u64>(),
     ) {
@@ -223,7 +211,7 @@ proptest! {
 
     #[test]
     fn a_changed_foreign_chunk_in_a_block_is_rejected_resealed_or_not(
-        (commitment, miner, height) in (any::<bool>(), 0usize..6, 1usize..4),
+        (commitment, miner, height) in (any::<bool>(), 0usize..6, 1usize..6),
         index in any::<Index>(),
         position in any::<usize>(),
         mask in 1u8..,

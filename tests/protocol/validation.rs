@@ -2,7 +2,7 @@
 //! rule in an otherwise valid block, and valid multi-miner branches that pass.
 
 use crate::support::{
-    self, count_params, network_with, params, record, records_for, resign, Network, AUTHS,
+    self, count_params, network, params, record, records_for, resign, shared, Network, AUTHS,
 };
 use medilanac::protocol::validate::{extend_headers, validate_branch, validate_headers};
 use medilanac::protocol::{
@@ -13,13 +13,14 @@ use medilanac::protocol::{
 /// The miner whose next block the tests break.
 const MINER: usize = 3;
 
-/// A network of six miners with two blocks each after genesis, and `MINER`'s valid next block.
-fn setup(auth: ChunkAuth) -> (Network, Block) {
+/// The network of six miners with five blocks each after genesis, and `MINER`'s valid next
+/// block (the one its real miner sealed next).
+fn setup(auth: ChunkAuth) -> (&'static Network, Block) {
     setup_with(params(auth))
 }
 
-fn setup_with(params: Params) -> (Network, Block) {
-    let network = network_with(params, 6, 2);
+fn setup_with(params: Params) -> (&'static Network, Block) {
+    let network = network(params, 6, 5);
     let block = network.candidate(MINER);
     assert_eq!(
         network.check(MINER, &block),
@@ -42,7 +43,7 @@ fn a_block_at_the_wrong_height_is_rejected() {
     let (network, block) = setup(ChunkAuth::Signature);
     let expected = block.header.height;
     for found in [expected + 1, expected - 1, 0] {
-        let block = resigned(&network, &block, |b| b.header.height = found);
+        let block = resigned(network, &block, |b| b.header.height = found);
         assert_eq!(
             network.check(MINER, &block),
             Err(BlockError::Height { expected, found })
@@ -52,7 +53,7 @@ fn a_block_at_the_wrong_height_is_rejected() {
 
 #[test]
 fn a_branch_that_skips_a_height_is_rejected_there() {
-    let network = support::network(ChunkAuth::Commitment, 3);
+    let network = shared(ChunkAuth::Commitment);
     let mut blocks = network.blocks(MINER).to_vec();
     blocks.remove(2);
     let error = validate_branch(&network.params, &blocks, &mut Verifier::default()).unwrap_err();
@@ -70,7 +71,7 @@ fn a_branch_that_skips_a_height_is_rejected_there() {
 fn a_branch_id_that_is_not_the_hash_of_the_key_is_rejected() {
     let (network, block) = setup(ChunkAuth::Commitment);
     let other = network.branch(MINER + 1);
-    let block = resigned(&network, &block, |b| b.header.branch = other);
+    let block = resigned(network, &block, |b| b.header.branch = other);
     assert!(matches!(
         network.check(MINER, &block),
         Err(BlockError::BranchId)
@@ -130,7 +131,7 @@ fn a_header_whose_signature_does_not_verify_is_rejected() {
 #[test]
 fn a_header_with_too_many_or_too_few_links_is_rejected() {
     let (network, block) = setup(ChunkAuth::Signature);
-    let extra = resigned(&network, &block, |b| {
+    let extra = resigned(network, &block, |b| {
         b.header.prev_headers.push(Hash::of(b"extra"))
     });
     assert!(matches!(
@@ -140,7 +141,7 @@ fn a_header_with_too_many_or_too_few_links_is_rejected() {
             found: 2
         })
     ));
-    let none = resigned(&network, &block, |b| b.header.prev_headers.clear());
+    let none = resigned(network, &block, |b| b.header.prev_headers.clear());
     assert!(matches!(
         network.check(MINER, &none),
         Err(BlockError::LinkCount {
@@ -156,12 +157,12 @@ fn with_three_links_the_link_count_grows_to_three_and_stays() {
         links: 3,
         ..support::params(ChunkAuth::Commitment)
     };
-    let network = network_with(params, 6, 4);
+    let network = network(params, 6, 6);
     for (height, block) in network.blocks(MINER).iter().enumerate() {
         assert_eq!(block.header.prev_headers.len(), height.min(3));
     }
     let block = network.candidate(MINER);
-    let short = resigned(&network, &block, |b| {
+    let short = resigned(network, &block, |b| {
         b.header.prev_headers.pop();
     });
     assert!(matches!(
@@ -176,7 +177,7 @@ fn with_three_links_the_link_count_grows_to_three_and_stays() {
 #[test]
 fn a_link_that_names_another_header_is_rejected() {
     let (network, block) = setup(ChunkAuth::Commitment);
-    let wrong = resigned(&network, &block, |b| {
+    let wrong = resigned(network, &block, |b| {
         b.header.prev_headers[0] = Hash::of(b"elsewhere")
     });
     assert!(matches!(
@@ -188,16 +189,16 @@ fn a_link_that_names_another_header_is_rejected() {
         links: 3,
         ..support::params(ChunkAuth::Commitment)
     };
-    let network = network_with(params, 6, 4);
+    let network = support::network(params, 6, 6);
     let block = network.candidate(MINER);
     assert_eq!(network.check(MINER, &block), Ok(()));
-    let wrong = resigned(&network, &block, |b| b.header.prev_headers.swap(1, 2));
+    let wrong = resigned(network, &block, |b| b.header.prev_headers.swap(1, 2));
     assert!(matches!(
         network.check(MINER, &wrong),
         Err(BlockError::Link { link: 1 })
     ));
     let older = network.blocks(MINER)[0].header.hash();
-    let wrong = resigned(&network, &block, |b| b.header.prev_headers[2] = older);
+    let wrong = resigned(network, &block, |b| b.header.prev_headers[2] = older);
     assert!(matches!(
         network.check(MINER, &wrong),
         Err(BlockError::Link { link: 2 })
@@ -209,7 +210,7 @@ fn a_wrong_previous_block_hash_is_rejected() {
     let (network, block) = setup(ChunkAuth::Signature);
     // The previous block's header hash instead of its whole-block hash.
     let previous = network.blocks(MINER).last().unwrap().header.hash();
-    let wrong = resigned(&network, &block, |b| b.header.prev_block = previous);
+    let wrong = resigned(network, &block, |b| b.header.prev_block = previous);
     assert!(matches!(
         network.check(MINER, &wrong),
         Err(BlockError::PrevBlock)
@@ -225,7 +226,7 @@ fn a_wrong_previous_block_hash_is_rejected() {
 
 #[test]
 fn a_genesis_block_with_records_or_foreign_chunks_is_rejected() {
-    let network = support::network(ChunkAuth::Commitment, 1);
+    let network = shared(ChunkAuth::Commitment);
     let keys = network.keys(MINER);
     let with_records = Block::seal(
         keys,
@@ -266,7 +267,7 @@ fn records_that_do_not_match_the_files_root_or_count_are_rejected() {
         network.check(MINER, &reordered),
         Err(BlockError::FilesRoot)
     ));
-    let miscounted = resigned(&network, &block, |b| b.header.file_count += 1);
+    let miscounted = resigned(network, &block, |b| b.header.file_count += 1);
     assert!(matches!(
         network.check(MINER, &miscounted),
         Err(BlockError::FilesRoot)
@@ -278,7 +279,7 @@ fn a_header_that_misstates_the_body_size_is_rejected() {
     let (network, block) = setup(ChunkAuth::Commitment);
     let actual = block.header.body_size;
     let claimed = actual - 1;
-    let wrong = resigned(&network, &block, |b| b.header.body_size = claimed);
+    let wrong = resigned(network, &block, |b| b.header.body_size = claimed);
     assert_eq!(
         network.check(MINER, &wrong),
         Err(BlockError::BodySize { claimed, actual })
@@ -355,7 +356,7 @@ fn foreign_chunks_that_do_not_match_the_chunks_root_or_count_are_rejected() {
         network.check(MINER, &dropped),
         Err(BlockError::ChunksRoot)
     ));
-    let miscounted = resigned(&network, &block, |b| b.header.chunk_count -= 1);
+    let miscounted = resigned(network, &block, |b| b.header.chunk_count -= 1);
     assert!(matches!(
         network.check(MINER, &miscounted),
         Err(BlockError::ChunksRoot)
@@ -367,7 +368,7 @@ fn a_header_that_misstates_the_foreign_data_size_is_rejected() {
     let (network, block) = setup(ChunkAuth::Signature);
     let actual = block.header.foreign_size;
     let claimed = actual + 1000;
-    let wrong = resigned(&network, &block, |b| b.header.foreign_size = claimed);
+    let wrong = resigned(network, &block, |b| b.header.foreign_size = claimed);
     assert_eq!(
         network.check(MINER, &wrong),
         Err(BlockError::ForeignSize { claimed, actual })
@@ -404,8 +405,8 @@ fn the_size_rule_asks_for_m_over_k_times_the_previous_primary_size_plus_the_thre
         foreign: ForeignRule::Size { threshold },
         ..support::params(ChunkAuth::Commitment)
     };
-    // Seven miners: six previous blocks of others give room for the threshold.
-    let network = network_with(params, 7, 3);
+    // Seven miners: the threshold asks each block for one chunk more than the code makes.
+    let network = network(params, 7, 3);
     for index in 0..7 {
         network.validate(index).unwrap();
         for pair in network.blocks(index).windows(2) {
@@ -494,14 +495,8 @@ fn two_chunks_of_one_foreign_block_in_a_branch_are_rejected_under_distinct_place
         };
         let (network, block) = setup_with(params);
         let sibling_of = |chunk: &Chunk| {
-            let source = network
-                .miners
-                .iter()
-                .find(|m| m.branch() == chunk.header.source)
-                .unwrap();
-            let height = chunk.header.height as usize;
             let index = (chunk.header.index as usize + 1) % network.params.m as usize;
-            source.chunks[height][index].clone()
+            network.siblings(chunk)[index].clone()
         };
         // A second chunk of a foreign block this block already embeds.
         let mut foreign = block.foreign.clone();
@@ -562,7 +557,7 @@ fn assert_all_valid(network: &Network, blocks: u64) {
 #[test]
 fn a_multi_miner_network_under_the_size_rule_validates() {
     for auth in AUTHS {
-        assert_all_valid(&support::network(auth, 5), 6);
+        assert_all_valid(shared(auth), 6);
     }
 }
 
@@ -570,8 +565,8 @@ fn a_multi_miner_network_under_the_size_rule_validates() {
 fn a_multi_miner_network_under_the_count_rule_validates() {
     for auth in AUTHS {
         for per_block in [1, 3, 5] {
-            let network = network_with(count_params(auth, per_block), 6, 5);
-            assert_all_valid(&network, 6);
+            let network = network(count_params(auth, per_block), 6, 5);
+            assert_all_valid(network, 6);
             for block in &network.blocks(0)[1..] {
                 assert_eq!(block.foreign.len(), per_block as usize);
             }
@@ -586,12 +581,12 @@ fn a_multi_miner_network_with_three_links_validates() {
             links: 3,
             ..support::params(auth)
         };
-        assert_all_valid(&network_with(params, 6, 6), 7);
+        assert_all_valid(network(params, 6, 6), 7);
         let params = Params {
             links: 3,
             ..count_params(auth, 2)
         };
-        assert_all_valid(&network_with(params, 6, 6), 7);
+        assert_all_valid(network(params, 6, 6), 7);
     }
 }
 
@@ -601,7 +596,7 @@ fn headers_alone_validate_and_extend_like_the_blocks() {
         links: 3,
         ..support::params(ChunkAuth::Commitment)
     };
-    let network = network_with(params, 6, 5);
+    let network = network(params, 6, 6);
     let headers: Vec<_> = network
         .blocks(MINER)
         .iter()
