@@ -19,9 +19,9 @@
 //! closes the rest. Each slice's `args.ended` says which end it met.
 //!
 //! Slices on one thread must nest, and a miner validates several peers at once, so a
-//! miner's track has lanes: the first lane is the thread `tid` = actor index, named as the
-//! actor ("miner 3"); a slice that would overlap one already on it goes to the next lane
-//! ("miner 3 (2)", `tid` = index + lane × actors). Every `Offer` carrying a chunk is a flow
+//! miner's track has lanes: the first lane is a thread named as the actor ("miner 3"); a
+//! slice that would overlap one already on it goes to the next lane ("miner 3 (2)"). Thread
+//! ids count from 2, past the one process's id 1, which viewers would label "main thread". Every `Offer` carrying a chunk is a flow
 //! arrow from a one-microsecond "send chunk" slice on the source's first lane at sending to
 //! a "receive chunk" slice on the requester's first lane at delivery (flow events bind to
 //! the slice around them; one so short nests in whatever lasts longer). Observations
@@ -222,9 +222,10 @@ impl Chrome {
             Observation::PeerBlacklisted {
                 peer,
                 branch,
-                evidence,
+                breach,
             } => {
-                let args = json!({ "branch": branch.short(), "evidence": evidence });
+                let evidence = breach.to_string();
+                let args = json!({ "branch": branch.short(), "rule": breach.rule(), "evidence": evidence });
                 let name = format!("blacklisted {}", sink.name(*peer));
                 self.instant(sink, event, &name, args.clone())?;
                 let mut args = args;
@@ -441,9 +442,9 @@ impl Chrome {
 
     /// The track of `actor`'s first lane, for what lasts too little to overlap anything it
     /// does not nest in (an instant, a chunk's one-microsecond ends).
-    fn first_lane(&mut self, actor: ActorId) -> usize {
+    fn first_lane(&mut self, sink: &Sink, actor: ActorId) -> usize {
         self.tracks.insert((actor, 0));
-        actor
+        tid(sink, actor, 0)
     }
 
     /// A chunk going from `source` (actor, time sent) to `requester` (actor, time
@@ -462,7 +463,7 @@ impl Chrome {
             (requester, "receive chunk", "f", Some("e")),
         ];
         for ((actor, at), name, ph, bp) in ends {
-            let tid = self.first_lane(actor);
+            let tid = self.first_lane(sink, actor);
             let mut slice = Record::new(name, "chunk", "X", at, tid);
             slice.dur = Some(1);
             slice.args = args.clone();
@@ -486,7 +487,7 @@ impl Chrome {
         if !sink.filter.keeps(event) {
             return Ok(());
         }
-        let tid = self.first_lane(event.actor);
+        let tid = self.first_lane(sink, event.actor);
         let mut record = Record::new(name, "observation", "i", event.time, tid);
         record.s = Some("t");
         record.args = args;
@@ -552,6 +553,8 @@ impl Chrome {
 }
 
 /// The thread id of lane `lane` of `actor`'s track: the actor's index for the first.
+/// The thread id of lane `lane` of `actor`'s track: lanes of one actor a whole roster
+/// apart, and never the process id.
 fn tid(sink: &Sink, actor: ActorId, lane: usize) -> usize {
-    actor + lane * sink.roster.len().max(1)
+    PID as usize + 1 + actor + lane * sink.roster.len().max(1)
 }
