@@ -19,6 +19,8 @@ pub enum Refusal {
     Untrusted,
     /// The server has no chunk the requester may take.
     NoChunk,
+    /// The server blacklisted the requester and will never hand it a chunk.
+    Blacklisted,
 }
 
 /// A challenged file and its proof; behind a pointer, like every payload, so that a
@@ -179,6 +181,9 @@ impl Msg {
                 Ok(c) => json!({ "request": request, "chunk": chunk(&c.header.id()) }),
                 Err(Refusal::Untrusted) => json!({ "request": request, "refused": "untrusted" }),
                 Err(Refusal::NoChunk) => json!({ "request": request, "refused": "no_chunk" }),
+                Err(Refusal::Blacklisted) => {
+                    json!({ "request": request, "refused": "blacklisted" })
+                }
             },
             Msg::Decline { chunk: id } => json!({ "chunk": chunk(id) }),
             Msg::Placed {

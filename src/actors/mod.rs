@@ -6,6 +6,7 @@
 //! kind of node has its own timer type ([`MinerTimer`], [`PatientTimer`]), joined in
 //! [`NodeTimer`]; every node reports what it did as [`Observation`]s.
 
+pub mod breach;
 pub mod exchange;
 pub mod message;
 pub mod miner;
@@ -15,6 +16,7 @@ pub mod roster;
 
 use crate::protocol::{Codec, Params, Verifier};
 use crate::sim::{Actor, ActorId, Context, Timer};
+pub use breach::Breach;
 pub use exchange::Exchange;
 pub use message::Msg;
 pub use miner::{Behaviour, Miner, MinerConfig, MinerSettings, MinerStats, MinerTimer};

@@ -5,6 +5,7 @@
 //! changed. An observation names things by identity (branch, height, chunk id), so watching
 //! costs no copy of the data.
 
+use super::Breach;
 use crate::protocol::{BranchId, ChunkId, PublicKey};
 use crate::sim::ActorId;
 
@@ -33,6 +34,6 @@ pub enum Observation {
     PeerBlacklisted {
         peer: ActorId,
         branch: BranchId,
-        evidence: String,
+        breach: Breach,
     },
 }

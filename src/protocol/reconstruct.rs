@@ -14,7 +14,7 @@ use super::hash::{BranchId, Hash};
 use super::keys::Verifier;
 use super::params::Params;
 use super::record::Record;
-use super::validate::check_body;
+use super::validate::{check_body, check_size_limits};
 use std::collections::BTreeMap;
 
 /// What became of one height.
@@ -223,7 +223,8 @@ pub fn decode_block<'a>(
     if !header.verify_signature(verifier) {
         return Err("decoded header signature does not verify".into());
     }
-    check_body(params, &header, &records, verifier).map_err(|e| e.to_string())?;
+    check_size_limits(params, &header).map_err(|e| e.to_string())?;
+    check_body(&header, &records, verifier).map_err(|e| e.to_string())?;
     Ok((header, records))
 }
 

@@ -64,6 +64,30 @@ pub enum BlockError {
     },
 }
 
+impl BlockError {
+    /// The rule of DESIGN §2 a block or header that fails with this error breaks.
+    pub fn rule(&self) -> u8 {
+        match self {
+            BlockError::BranchId | BlockError::KeyChanged => 1,
+            BlockError::Height { .. } | BlockError::GenesisNotEmpty => 2,
+            BlockError::Signature
+            | BlockError::PrevBlock
+            | BlockError::FilesRoot
+            | BlockError::BodySize { .. }
+            | BlockError::ChunksRoot
+            | BlockError::ForeignSize { .. } => 3,
+            BlockError::LinkCount { .. } | BlockError::Link { .. } => 4,
+            BlockError::TooSmall { .. } | BlockError::TooLarge { .. } => 5,
+            BlockError::ForeignChunk { .. } => 7,
+            BlockError::TooFewForeignBytes { .. }
+            | BlockError::TooFewForeignChunks { .. }
+            | BlockError::OwnChunk { .. } => 8,
+            BlockError::DuplicateForeignBlock { .. } => 9,
+            BlockError::RecordSignature { .. } => 16,
+        }
+    }
+}
+
 /// A branch that fails validation, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("block {height}: {error}")]
@@ -99,6 +123,31 @@ pub fn check_header(
     if !header.verify_signature(verifier) {
         return Err(BlockError::Signature);
     }
+    // What follows is checked on what the signed header claims; the body and chunks, when
+    // they come, are held to those claims. A header that fails here is the miner's own
+    // signed statement that it broke a rule.
+    if header.height == 0 && (header.file_count > 0 || header.chunk_count > 0) {
+        return Err(BlockError::GenesisNotEmpty);
+    }
+    check_size_limits(params, header)?;
+    check_quota(params, tip, header.chunk_count as u64, header.foreign_size)
+}
+
+/// Rule 5: the primary data (header and body) a header describes is within the limits.
+pub(crate) fn check_size_limits(params: &Params, header: &BlockHeader) -> Result<(), BlockError> {
+    let size = header.primary_size();
+    if header.height > 0 && size < params.min_primary {
+        return Err(BlockError::TooSmall {
+            size,
+            min: params.min_primary,
+        });
+    }
+    if size > params.max_primary {
+        return Err(BlockError::TooLarge {
+            size,
+            max: params.max_primary,
+        });
+    }
     Ok(())
 }
 
@@ -133,15 +182,11 @@ pub fn check_block(
 ) -> Result<(), BlockError> {
     let header = &block.header;
     check_header(params, tip, header, verifier)?;
-    if header.height == 0 && !(block.records.is_empty() && block.foreign.is_empty()) {
-        return Err(BlockError::GenesisNotEmpty);
-    }
-    check_body(params, header, &block.records, verifier)?;
+    check_body(header, &block.records, verifier)?;
     check_foreign(params, tip, header, &block.foreign, verifier)
 }
 
 pub(crate) fn check_body(
-    params: &Params,
     header: &BlockHeader,
     records: &[Record],
     verifier: &mut Verifier,
@@ -155,19 +200,6 @@ pub(crate) fn check_body(
         return Err(BlockError::BodySize {
             claimed: header.body_size,
             actual,
-        });
-    }
-    let size = header.primary_size();
-    if header.height > 0 && size < params.min_primary {
-        return Err(BlockError::TooSmall {
-            size,
-            min: params.min_primary,
-        });
-    }
-    if size > params.max_primary {
-        return Err(BlockError::TooLarge {
-            size,
-            max: params.max_primary,
         });
     }
     if let Some(index) = records.iter().position(|record| !record.verify(verifier)) {
@@ -198,7 +230,7 @@ fn check_foreign(
     for (index, chunk) in foreign.iter().enumerate() {
         check_foreign_chunk(params, tip, header, &mut seen, index, chunk, verifier)?;
     }
-    check_quota(params, tip, foreign.len() as u64, actual)
+    Ok(())
 }
 
 fn check_foreign_chunk(
@@ -227,6 +259,7 @@ fn check_foreign_chunk(
         .map_err(|error| BlockError::ForeignChunk { index, error })
 }
 
+/// Rule 8: the foreign data a header claims meets what its predecessor's primary size asks.
 fn check_quota(params: &Params, tip: &BranchTip, count: u64, bytes: u64) -> Result<(), BlockError> {
     use super::params::Requirement;
     match params.requirement(tip.last_primary()) {

@@ -2,7 +2,7 @@
 
 use crate::switchboard::{observations, sent, Emitted, Switchboard};
 use medilanac::actors::message::Refusal;
-use medilanac::actors::{MinerTimer, Msg, NodeTimer, Observation};
+use medilanac::actors::{Breach, MinerTimer, Msg, NodeTimer, Observation};
 
 /// The subject with records waiting, told of every miner, its block timer fired, and the
 /// network settled; every message to the subject goes through `rewrite` first.
@@ -140,8 +140,47 @@ fn a_chunk_offered_by_a_peer_for_another_branch_gets_the_peer_blacklisted() {
         }
     });
     let caught = observations(&emitted).into_iter().any(|o| {
-        matches!(o, Observation::PeerBlacklisted { evidence, .. } if evidence.contains("another branch"))
+        matches!(
+            o,
+            Observation::PeerBlacklisted {
+                breach: Breach::OfferedForeign,
+                ..
+            }
+        )
     });
     assert!(caught);
     assert_eq!(blocks_added(&emitted), 0);
+}
+
+#[test]
+fn a_peer_the_miner_blacklisted_is_told_so_when_it_asks_for_a_chunk() {
+    let (mut board, emitted) = gather(|msg| {
+        if let Msg::Offer {
+            chunk: Ok(chunk), ..
+        } = msg
+        {
+            chunk.data = chunk.data.with_flipped_byte(0);
+        }
+    });
+    let subject = board.subject;
+    let liar = observations(&emitted)
+        .into_iter()
+        .find_map(|o| match o {
+            Observation::PeerBlacklisted { peer, .. } => Some(*peer),
+            _ => None,
+        })
+        .expect("a peer offered a bad chunk");
+    let branch = board.branch(liar);
+    let answer = board.deliver(liar, subject, Msg::WantChunk { request: 9, branch });
+    let replies = sent(&answer, subject, liar);
+    assert!(
+        replies.iter().any(|m| matches!(
+            m,
+            Msg::Offer {
+                chunk: Err(Refusal::Blacklisted),
+                ..
+            }
+        )),
+        "{replies:?}"
+    );
 }

@@ -1,7 +1,8 @@
 //! Rule 11 at the receiver: the subject validates a peer of the run, honest or lying.
 
 use crate::switchboard::{observations, Emitted, Switchboard};
-use medilanac::actors::{Msg, Observation};
+use medilanac::actors::{Breach, Msg, Observation};
+use medilanac::protocol::{BlockError, BlockHeader, InvalidAt, KeyPair};
 use medilanac::sim::ActorId;
 use std::sync::Arc;
 
@@ -21,9 +22,10 @@ fn validate(peer: ActorId, mut lie: impl FnMut(&mut Msg)) -> (Switchboard, Emitt
     (board, by_subject.collect())
 }
 
-fn blacklisted(emitted: &Emitted) -> Option<String> {
+/// What the subject caught, if it blacklisted anyone.
+fn blacklisted(emitted: &Emitted) -> Option<Breach> {
     observations(emitted).into_iter().find_map(|o| match o {
-        Observation::PeerBlacklisted { evidence, .. } => Some(evidence.clone()),
+        Observation::PeerBlacklisted { breach, .. } => Some(breach.clone()),
         _ => None,
     })
 }
@@ -65,8 +67,9 @@ fn a_served_file_with_a_flipped_byte_gets_the_peer_blacklisted() {
             record.payload = record.payload.with_flipped_byte(3);
         }
     });
-    let evidence = blacklisted(&emitted).expect("caught");
-    assert!(evidence.contains("file"), "{evidence}");
+    let breach = blacklisted(&emitted).expect("caught");
+    assert!(matches!(breach, Breach::BadFile { .. }), "{breach}");
+    assert_eq!(breach.rule(), 11);
     assert!(!validated(&emitted));
 }
 
@@ -77,7 +80,8 @@ fn a_challenged_file_the_peer_cannot_serve_gets_it_blacklisted() {
             *answer = None;
         }
     });
-    assert!(blacklisted(&emitted).is_some_and(|e| e.contains("file")));
+    let breach = blacklisted(&emitted);
+    assert!(matches!(breach, Some(Breach::BadFile { .. })), "{breach:?}");
 }
 
 #[test]
@@ -92,8 +96,8 @@ fn a_foreign_chunk_answer_with_changed_data_gets_the_peer_blacklisted() {
             chunk.data = chunk.data.with_flipped_byte(0);
         }
     });
-    let evidence = blacklisted(&emitted).expect("caught");
-    assert!(evidence.contains("foreign chunk"), "{evidence}");
+    let breach = blacklisted(&emitted).expect("caught");
+    assert!(matches!(breach, Breach::BadForeignChunk { .. }), "{breach}");
 }
 
 #[test]
@@ -103,8 +107,12 @@ fn a_header_with_a_forged_signature_gets_the_peer_blacklisted_before_any_challen
             headers[1].signature.0[7] ^= 1;
         }
     });
-    let evidence = blacklisted(&emitted).expect("caught");
-    assert!(evidence.starts_with("invalid header"), "{evidence}");
+    let breach = blacklisted(&emitted).expect("caught");
+    let signature = Breach::Block(InvalidAt {
+        height: 1,
+        error: BlockError::Signature,
+    });
+    assert_eq!(breach, signature);
     let challenged = emitted.iter().any(|(_, c)| {
         matches!(
             c,
@@ -131,8 +139,7 @@ fn headers_of_another_branch_than_announced_get_the_peer_blacklisted() {
             *headers = other.clone();
         }
     });
-    let evidence = blacklisted(&emitted).expect("caught");
-    assert!(evidence.contains("not of the branch"), "{evidence}");
+    assert_eq!(blacklisted(&emitted), Some(Breach::WrongBranch));
 }
 
 #[test]
@@ -149,8 +156,7 @@ fn an_answer_of_the_wrong_kind_gets_the_peer_blacklisted() {
             };
         }
     });
-    let evidence = blacklisted(&emitted).expect("caught");
-    assert!(evidence.contains("wrong message"), "{evidence}");
+    assert_eq!(blacklisted(&emitted), Some(Breach::WrongAnswer));
 }
 
 #[test]
@@ -164,4 +170,54 @@ fn a_late_reply_that_matches_no_open_request_changes_nothing() {
     };
     let emitted = board.deliver(1, subject, stray);
     assert!(emitted.is_empty(), "{emitted:?}");
+}
+
+/// `peer`'s headers pass through `edit` and are signed again with the peer's own key, so
+/// only the rule the edit breaks can catch them, not the signature.
+fn validate_signed(peer: ActorId, edit: impl Fn(&mut BlockHeader)) -> Emitted {
+    let seed = Switchboard::new(|_| {}).world.seed;
+    let keys = KeyPair::derive(seed, "miner", peer as u64 - 1);
+    let (_, emitted) = validate(peer, move |msg| {
+        if let Msg::Headers { headers, .. } = msg {
+            let header = &mut headers[1];
+            edit(header);
+            header.signature = keys.sign(&header.signing_digest());
+        }
+    });
+    emitted
+}
+
+#[test]
+fn a_signed_header_claiming_too_little_foreign_data_breaks_rule_8_at_the_receiver() {
+    let emitted = validate_signed(1, |header| header.foreign_size = 0);
+    let breach = blacklisted(&emitted).expect("caught");
+    assert!(
+        matches!(
+            breach,
+            Breach::Block(InvalidAt {
+                height: 1,
+                error: BlockError::TooFewForeignBytes { have: 0, .. }
+            })
+        ),
+        "{breach}"
+    );
+    assert_eq!(breach.rule(), 8);
+    assert!(!validated(&emitted));
+}
+
+#[test]
+fn a_signed_header_claiming_a_body_above_the_maximum_breaks_rule_5_at_the_receiver() {
+    let emitted = validate_signed(2, |header| header.body_size = 1 << 40);
+    let breach = blacklisted(&emitted).expect("caught");
+    assert!(
+        matches!(
+            breach,
+            Breach::Block(InvalidAt {
+                error: BlockError::TooLarge { .. },
+                ..
+            })
+        ),
+        "{breach}"
+    );
+    assert_eq!(breach.rule(), 5);
 }

@@ -49,3 +49,30 @@ fn a_free_rider_fails_its_foreign_chunk_challenges() {
     assert_eq!(rider.behaviour, Behaviour::FreeRider);
     assert!(!rider.finished);
 }
+
+/// The adversaries of the report, in the default network: blacklisted miners used to
+/// ask at the shortest backoff until the cap, so the run never went quiet.
+#[test]
+fn a_run_with_adversaries_goes_quiet_once_the_honest_miners_are_done() {
+    use medilanac::sim::RunEnd;
+    let scenario = |tamperers, free_riders| {
+        let mut s = medilanac::scenario::Scenario::parse(medilanac::scenario::DEFAULT).unwrap();
+        s.adversaries.tamperers = tamperers;
+        s.adversaries.free_riders = free_riders;
+        s
+    };
+    let honest = run(&scenario(0, 0), 1, None);
+    let hostile = run(&scenario(1, 1), 1, None);
+    assert_eq!(hostile.end, RunEnd::Quiet, "ended at {}", hostile.end_time);
+    let honest_done = hostile
+        .miners
+        .iter()
+        .filter(|m| m.behaviour == Behaviour::Honest);
+    assert!(honest_done.clone().all(|m| m.finished));
+    assert!(
+        hostile.engine.messages_sent < 3 * honest.engine.messages_sent,
+        "{} messages against {} without adversaries",
+        hostile.engine.messages_sent,
+        honest.engine.messages_sent
+    );
+}

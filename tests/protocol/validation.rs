@@ -612,3 +612,49 @@ fn headers_alone_validate_and_extend_like_the_blocks() {
     assert_eq!(error.height, 4);
     assert!(matches!(error.error, BlockError::Signature));
 }
+
+/// Rules 5 and 8 hold at a receiver that has only headers: a header signed by its miner
+/// that claims less foreign data than its predecessor's primary size asks for, or a body
+/// beyond the maximum, fails `extend_headers` with that rule's error, before any body is
+/// seen. (The header-only path of peer validation; a block path test is above.)
+#[test]
+fn headers_alone_show_a_breach_of_rules_5_and_8() {
+    for auth in AUTHS {
+        let network = shared(auth);
+        let params = &network.params;
+        let headers: Vec<_> = network
+            .blocks(MINER)
+            .iter()
+            .map(|b| b.header.clone())
+            .collect();
+        let mut tip = BranchTip::new();
+        extend_headers(params, &mut tip, &headers[..2], &mut Verifier::default())
+            .expect("the real headers pass");
+        let needed = match params.requirement(tip.last_primary()) {
+            Requirement::Bytes(needed) => needed,
+            other => panic!("size rule expected, got {other:?}"),
+        };
+        let mut short = headers[2].clone();
+        short.foreign_size = needed - 1;
+        resign(&mut short, network.keys(MINER));
+        let error = extend_headers(params, &mut tip.clone(), &[short], &mut Verifier::default())
+            .unwrap_err()
+            .error;
+        assert_eq!(
+            error,
+            BlockError::TooFewForeignBytes {
+                have: needed - 1,
+                needed
+            }
+        );
+        assert_eq!(error.rule(), 8);
+        let mut large = headers[2].clone();
+        large.body_size = params.max_primary;
+        resign(&mut large, network.keys(MINER));
+        let error = extend_headers(params, &mut tip, &[large], &mut Verifier::default())
+            .unwrap_err()
+            .error;
+        assert!(matches!(error, BlockError::TooLarge { .. }), "{error}");
+        assert_eq!(error.rule(), 5);
+    }
+}

@@ -20,7 +20,7 @@ mod validation;
 
 use super::message::Msg;
 use super::observation::Observation;
-use super::{Ctx, World};
+use super::{Breach, Ctx, World};
 use crate::protocol::{Block, BranchId, KeyPair, PlacementNote, Record};
 use crate::sim::{ActorId, Time, Timer};
 use serde::{Deserialize, Serialize};
@@ -347,7 +347,7 @@ impl Miner {
             (Purpose::Audit { chunk }, Msg::ForeignChunk { answer, .. }) => {
                 self.on_audit(from, chunk, answer, ctx)
             }
-            _ => self.blacklist(from, "answered with the wrong message", ctx),
+            _ => self.blacklist(from, Breach::WrongAnswer, ctx),
         }
     }
 

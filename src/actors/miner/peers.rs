@@ -55,6 +55,9 @@ pub struct Peer {
     pub standing: Standing,
     /// Had no chunk for us; not asked again before this (when it may have a new block).
     pub dry_until: Time,
+    /// Told us it blacklisted us: it will never hand us a chunk, so it is neither asked
+    /// nor validated again.
+    pub refuses_us: bool,
 }
 
 impl Peer {
@@ -62,8 +65,16 @@ impl Peer {
         matches!(self.standing, Standing::Trusted { until } if now < until)
     }
 
+    /// Whether the peer may ever hand us a chunk: we did not blacklist it, nor it us.
+    pub fn may_supply(&self) -> bool {
+        self.standing != Standing::Blacklisted && !self.refuses_us
+    }
+
     /// Whether validation may start (or restart) now, unless one is under way.
     pub fn needs_validation(&self, now: Time) -> bool {
+        if self.refuses_us {
+            return false;
+        }
         match self.standing {
             Standing::Unknown => true,
             Standing::Trusted { until } | Standing::Resting { until } => now >= until,
@@ -94,6 +105,7 @@ impl PeerBook {
             tip: Box::new(BranchTip::new()),
             standing: Standing::Unknown,
             dry_until: Time::ZERO,
+            refuses_us: false,
         };
         if self.peers.len() <= actor {
             self.peers.resize_with(actor + 1, || None);

@@ -2,14 +2,17 @@
 //!
 //! A block is sealed only once its foreign chunks meet rule 8; until then the miner keeps
 //! asking validated peers, and when none can help it waits with exponential backoff
-//! (rule 12: it never publishes a block that breaks the rule).
+//! (rule 12: it never publishes a block that breaks the rule). A miner that every peer it
+//! knows refuses (they blacklisted it, or it them) stops asking instead: nothing it can
+//! wait for would change that, and a blacklisted miner retrying forever kept adversary
+//! runs from ever going quiet.
 
 use super::requests::{Kind, Purpose};
 use super::state::Draft;
 use super::{Behaviour, Miner, MinerTimer};
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::observation::Observation;
-use crate::actors::{Ctx, World};
+use crate::actors::{Breach, Ctx, World};
 use crate::protocol::block::body_size;
 use crate::protocol::{
     make_chunks, notes_record, notes_record_len, Block, BlockHeader, Chunk, ChunkAuth, Placement,
@@ -72,6 +75,13 @@ impl Miner {
         }
         self.start_validations(ctx);
         let in_flight = self.ask_for_chunks(ctx);
+        if in_flight == 0 && self.refused_by_all() {
+            let number = self.number;
+            ctx.log(Level::Info, || {
+                format!("Miner {number}: every peer refuses or is blacklisted; stops gathering")
+            });
+            return;
+        }
         if in_flight == 0 && !self.mem.retry_armed {
             self.mem.retry_armed = true;
             let backoff = self.mem.backoff.unwrap_or(self.config.settings.backoff);
@@ -82,6 +92,13 @@ impl Miner {
                 format!("Miner {number}: waiting for chunks ({have} so far)")
             });
         }
+    }
+
+    /// Whether the miner knows peers and none of them will ever supply a chunk: waiting
+    /// longer cannot help, so it stops asking rather than retry forever.
+    fn refused_by_all(&self) -> bool {
+        let mut peers = self.disk.peers.iter().peekable();
+        peers.peek().is_some() && peers.all(|(_, peer)| !peer.may_supply())
     }
 
     /// Starts validating peers that need it, up to the parallelism limit. A peer being
@@ -122,6 +139,7 @@ impl Miner {
             .filter(|(id, peer)| {
                 // What the peer record holds first: most peers fail there.
                 peer.is_trusted(ctx.now)
+                    && !peer.refuses_us
                     && ctx.now >= peer.dry_until
                     && !self.mem.requests.is_open(*id, Kind::Chunk)
                     && !self.mem.rounds.get(*id).asked
@@ -158,6 +176,16 @@ impl Miner {
                 self.mem.backoff = None;
                 return;
             }
+            Err(Refusal::Blacklisted) => {
+                if let Some(peer) = self.disk.peers.get_mut(from) {
+                    peer.refuses_us = true;
+                }
+                let number = self.number;
+                ctx.log(Level::Info, || {
+                    format!("Miner {number}: peer {from} blacklisted us")
+                });
+                return;
+            }
             Err(Refusal::NoChunk) => {
                 // It has nothing for us until it makes another block: don't ask before then.
                 let until = ctx.now + self.config.settings.block_interval;
@@ -171,11 +199,11 @@ impl Miner {
             return;
         };
         if chunk.header.source != peer.branch {
-            return self.blacklist(from, "offered a chunk of another branch", ctx);
+            return self.blacklist(from, Breach::OfferedForeign, ctx);
         }
         if let Err(error) = chunk.verify(&world.params, &mut world.verifier) {
             self.stats.chunks_rejected += 1;
-            return self.blacklist(from, &format!("offered a bad chunk: {error}"), ctx);
+            return self.blacklist(from, Breach::BadOffer(error), ctx);
         }
         let id = chunk.id();
         let draft = self.mem.draft.as_ref();

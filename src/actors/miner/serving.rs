@@ -2,8 +2,10 @@
 //!
 //! Headers, files and foreign chunks are served to anyone (the branch is public). Own
 //! chunks go only to peers this miner has validated, so its data lands on branches it
-//! trusts; a stranger that asks is told so and validated in turn.
+//! trusts; a stranger that asks is told so and validated in turn, and a peer it blacklisted
+//! is told that it never will be, so it stops asking.
 
+use super::peers::Standing;
 use super::Behaviour;
 use super::Miner;
 use crate::actors::message::{Msg, Refusal};
@@ -70,7 +72,9 @@ impl Miner {
     ) {
         self.learn_peer(to, branch, ctx);
         let peer = self.disk.peers.get(to).expect("just learnt");
-        let chunk = if !peer.is_trusted(ctx.now) {
+        let chunk = if peer.standing == Standing::Blacklisted {
+            Err(Refusal::Blacklisted)
+        } else if !peer.is_trusted(ctx.now) {
             let validating = self.mem.rounds.get(to).validating > 0;
             if peer.needs_validation(ctx.now) && !validating {
                 self.validate(to, ctx);

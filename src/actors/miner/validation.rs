@@ -10,7 +10,7 @@ use super::requests::Purpose;
 use super::Miner;
 use crate::actors::message::{ChunkAnswer, FileAnswer, Msg};
 use crate::actors::observation::Observation;
-use crate::actors::{Ctx, World};
+use crate::actors::{Breach, Ctx, World};
 use crate::protocol::validate::extend_headers;
 use crate::protocol::BlockHeader;
 use crate::sim::{ActorId, Level};
@@ -46,10 +46,10 @@ impl Miner {
         if let Err(invalid) =
             extend_headers(&world.params, &mut peer.tip, &headers, &mut world.verifier)
         {
-            return self.blacklist(from, &format!("invalid header: {invalid}"), ctx);
+            return self.blacklist(from, Breach::Block(invalid), ctx);
         }
         if peer.tip.branch() != Some(peer.branch) {
-            return self.blacklist(from, "headers are not of the branch it announced", ctx);
+            return self.blacklist(from, Breach::WrongBranch, ctx);
         }
         peer.headers.extend(headers.iter().map(Commitments::from));
         self.send_challenges(from, ctx);
@@ -140,12 +140,7 @@ impl Miner {
             proof.proves(&header.files_root, index, header.file_count, &leaf)
                 && record.verify_with_leaf(&leaf, &mut world.verifier)
         });
-        self.challenge_answered(
-            from,
-            valid,
-            "served a file that does not match its header",
-            ctx,
-        );
+        self.challenge_answered(from, valid, Breach::BadFile { height, index }, ctx);
     }
 
     pub(super) fn on_foreign_chunk(
@@ -173,15 +168,11 @@ impl Miner {
                     .verify_with_leaf(&leaf, params, &mut world.verifier)
                     .is_ok()
         });
-        self.challenge_answered(
-            from,
-            valid,
-            "could not serve a foreign chunk it embedded",
-            ctx,
-        );
+        let breach = Breach::BadForeignChunk { height, index };
+        self.challenge_answered(from, valid, breach, ctx);
     }
 
-    fn challenge_answered(&mut self, from: ActorId, valid: bool, failure: &str, ctx: &mut Ctx) {
+    fn challenge_answered(&mut self, from: ActorId, valid: bool, failure: Breach, ctx: &mut Ctx) {
         if !valid {
             return self.blacklist(from, failure, ctx);
         }
@@ -209,7 +200,7 @@ impl Miner {
     }
 
     /// Marks `peer` as failed for good and forgets what was asked of it.
-    pub(super) fn blacklist(&mut self, peer: ActorId, reason: &str, ctx: &mut Ctx) {
+    pub(super) fn blacklist(&mut self, peer: ActorId, breach: Breach, ctx: &mut Ctx) {
         let Some(known) = self.disk.peers.get_mut(peer) else {
             return;
         };
@@ -222,13 +213,16 @@ impl Miner {
         self.mem.requests.drop_peer(peer);
         let (number, branch) = (self.number, known.branch);
         ctx.log(Level::Info, || {
-            format!("Miner {number}: blacklisted {}: {reason}", branch.short())
+            let rule = breach.rule();
+            format!(
+                "Miner {number}: blacklisted {} (rule {rule}): {breach}",
+                branch.short()
+            )
         });
-        let evidence = reason.to_string();
         ctx.observe(Observation::PeerBlacklisted {
             peer,
             branch,
-            evidence,
+            breach,
         });
     }
 }
