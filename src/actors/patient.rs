@@ -4,7 +4,7 @@
 //! times; the payload is random bytes from the patient's own stream, standing for an
 //! encrypted file. A record counts as handed over only once the miner acknowledges it: until
 //! then the patient sends it again after one interval, then two, four, up to
-//! [`MAX_DOUBLINGS`] doublings, so a lost message or a miner that is down loses nothing.
+//! `MAX_DOUBLINGS` doublings, so a lost message or a miner that is down loses nothing.
 
 use super::message::Msg;
 use super::{Ctx, World};

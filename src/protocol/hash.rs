@@ -1,7 +1,7 @@
 //! SHA-256 digests: the one hash function of the protocol.
 //!
 //! Every identifier (branch ids, header and block hashes, Merkle nodes, cache keys) is a
-//! [`Hash`], so a single type carries the hex formatting and serde encoding used in exports.
+//! [`Hash`](struct@Hash), so a single type carries the hex formatting and serde encoding used in exports.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};

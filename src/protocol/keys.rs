@@ -92,7 +92,7 @@ impl DigestKey for Check {
 }
 
 /// Verifies signatures, computing each distinct (key, digest, signature) once. The cache is
-/// keyed by the triple itself, found by its digest's leading bytes ([`DigestMap`]): hashing
+/// keyed by the triple itself, found by its digest's leading bytes (`DigestMap`): hashing
 /// 128 bytes per lookup cost more than the lookups it saved.
 #[derive(Default)]
 pub struct Verifier {

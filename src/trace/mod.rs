@@ -1,5 +1,5 @@
 //! Event traces: every event a run dispatches as one JSON object per line (JSONL), or what
-//! each miner was busy with in the Chrome Trace Event Format ([`chrome`]), to open in
+//! each miner was busy with in the Chrome Trace Event Format (`chrome.rs`), to open in
 //! Perfetto UI or chrome://tracing.
 //!
 //! A JSONL line names the virtual time (µs and seconds), the event's sequence number, the actor
