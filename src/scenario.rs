@@ -208,18 +208,6 @@ fn positive_seconds(field: &'static str, value: f64) -> Result<(), ScenarioError
     }
 }
 
-fn positive_time(field: &'static str, value: Time) -> Result<(), ScenarioError> {
-    if value > Time::ZERO {
-        Ok(())
-    } else {
-        Err(invalid(
-            field,
-            value.as_secs_f64(),
-            "must be a positive number of seconds",
-        ))
-    }
-}
-
 impl Scenario {
     /// Parses and checks a scenario given as TOML text.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
@@ -359,12 +347,12 @@ impl Scenario {
         let m = &self.miner;
         positive_seconds("duration", self.duration)?;
         positive_seconds("patients.interval", self.patients.interval)?;
-        positive_time("miner.block_interval", m.block_interval)?;
-        positive_time("miner.trust_period", m.trust_period)?;
-        positive_time("miner.request_timeout", m.request_timeout)?;
-        positive_time("miner.backoff", m.backoff)?;
-        positive_time("miner.backoff_max", m.backoff_max)?;
-        positive_time("miner.offer_timeout", m.offer_timeout)?;
+        positive_seconds("miner.block_interval", m.block_interval.as_secs_f64())?;
+        positive_seconds("miner.trust_period", m.trust_period.as_secs_f64())?;
+        positive_seconds("miner.request_timeout", m.request_timeout.as_secs_f64())?;
+        positive_seconds("miner.backoff", m.backoff.as_secs_f64())?;
+        positive_seconds("miner.backoff_max", m.backoff_max.as_secs_f64())?;
+        positive_seconds("miner.offer_timeout", m.offer_timeout.as_secs_f64())?;
         if m.repair_threshold > self.protocol.m as usize {
             return Err(invalid(
                 "miner.repair_threshold",

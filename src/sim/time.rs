@@ -19,6 +19,10 @@ impl Time {
         Time((seconds * 1e6).round() as u64)
     }
 
+    pub const fn from_secs(seconds: u64) -> Time {
+        Time(seconds * 1_000_000)
+    }
+
     pub fn from_millis(millis: u64) -> Time {
         Time(millis * 1_000)
     }

@@ -21,10 +21,11 @@
 //! Slices on one thread must nest, and a miner validates several peers at once, so a
 //! miner's track has lanes: the first lane is a thread named as the actor ("miner 3"); a
 //! slice that would overlap one already on it goes to the next lane ("miner 3 (2)"). Thread
-//! ids count from 2, past the one process's id 1, which viewers would label "main thread". Every `Offer` carrying a chunk is a flow
-//! arrow from a one-microsecond "send chunk" slice on the source's first lane at sending to
-//! a "receive chunk" slice on the requester's first lane at delivery (flow events bind to
-//! the slice around them; one so short nests in whatever lasts longer). Observations
+//! ids count from 2, past the one process's id 1, which viewers would label "main thread".
+//! Every `Offer` carrying a chunk is a flow arrow from a one-microsecond "send chunk" slice
+//! on the source's first lane at sending to a "receive chunk" slice on the requester's first
+//! lane at delivery (flow events bind to the slice around them; one so short nests in
+//! whatever lasts longer). Observations
 //! without a duration (a chunk placed, a holder lost, a peer blacklisted, with its
 //! evidence) are instants on the actor's first lane.
 //!

@@ -46,17 +46,16 @@ pub struct MinerSettings {
 
 impl Default for MinerSettings {
     fn default() -> MinerSettings {
-        let secs = |s: u64| Time(s * 1_000_000);
         MinerSettings {
-            block_interval: secs(10),
+            block_interval: Time::from_secs(10),
             challenges: 2,
-            trust_period: secs(30),
-            request_timeout: secs(1),
+            trust_period: Time::from_secs(30),
+            request_timeout: Time::from_secs(1),
             attempts: 3,
-            backoff: secs(1),
-            backoff_max: secs(60),
+            backoff: Time::from_secs(1),
+            backoff_max: Time::from_secs(60),
             parallel: 4,
-            offer_timeout: secs(60),
+            offer_timeout: Time::from_secs(60),
             repair_period: Time::ZERO,
             repair_threshold: 0,
         }
