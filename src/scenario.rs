@@ -4,7 +4,7 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
-use crate::actors::{MinerConfig, MinerSettings, Roster};
+use crate::actors::{Adversaries, MinerConfig, MinerSettings, Roster};
 use crate::chaos::{Chaos, Drawn};
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
@@ -162,14 +162,6 @@ fn check_regions(regions: &Regions) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// The `[adversaries]` table: how many miners (the highest-numbered) misbehave.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Adversaries {
-    pub tamperers: usize,
-    pub free_riders: usize,
-}
-
 fn default_seed() -> u64 {
     1
 }
@@ -267,7 +259,7 @@ impl Scenario {
                 "must be at most 1 GiB",
             ));
         }
-        let adversaries = self.adversaries.tamperers + self.adversaries.free_riders;
+        let adversaries = self.adversaries.total();
         if adversaries > self.miners {
             return Err(invalid(
                 "adversaries",

@@ -4,7 +4,9 @@
 //! `i` logs as "Miner i". Keys are derived from the seed, so the whole run, and its digest,
 //! follows from the scenario and the seed.
 
-use crate::actors::{Behaviour, Exchange, Miner, Msg, Node, Observation, Patient, Roster, World};
+use crate::actors::{
+    Behaviour, Exchange, Hostile, Miner, Msg, Node, Observation, Patient, Roster, World,
+};
 use crate::chaos::Drawn;
 use crate::invariants::{self, Invariant, Violation};
 use crate::protocol::keys::VerifyStats;
@@ -48,13 +50,17 @@ fn miners_of(engine: &Engine<Node>) -> Vec<(Presence, &Miner)> {
         .collect()
 }
 
+/// Every miner's behaviour, in miner order.
+fn behaviours_of(engine: &Engine<Node>) -> Vec<Behaviour> {
+    engine.actors().iter().filter_map(Node::behaviour).collect()
+}
+
 /// The miners' behaviours: the highest-numbered are the adversaries.
 fn behaviours(scenario: &Scenario) -> Vec<Behaviour> {
-    let a = &scenario.adversaries;
-    let honest = scenario.total_miners() - a.tamperers - a.free_riders;
+    let hostile = scenario.adversaries.kinds();
+    let honest = scenario.total_miners() - hostile.len();
     let mut all = vec![Behaviour::Honest; honest];
-    all.extend(std::iter::repeat_n(Behaviour::FreeRider, a.free_riders));
-    all.extend(std::iter::repeat_n(Behaviour::Tamperer, a.tamperers));
+    all.extend(hostile);
     all
 }
 
@@ -77,8 +83,17 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
     let mut nodes = vec![Node::Exchange(Exchange::default())];
     for (number, behaviour) in behaviours(scenario).into_iter().enumerate() {
         let keys = KeyPair::derive(seed, "miner", number as u64);
-        let miner = Miner::new(number, keys, Roster::EXCHANGE, config.clone(), behaviour);
-        nodes.push(Node::Miner(Box::new(miner)));
+        let miner = Miner::new(number, keys, Roster::EXCHANGE, config.clone());
+        nodes.push(match behaviour {
+            Behaviour::Honest => Node::Miner(Box::new(miner)),
+            kind => Node::Hostile(Box::new(Hostile::new(
+                miner,
+                kind,
+                &scenario.adversaries,
+                &roster,
+                scenario.patients.record_size,
+            ))),
+        });
     }
     let p = &scenario.patients;
     let interval = Time::from_secs_f64(p.interval);
@@ -140,13 +155,24 @@ pub struct Hooks<'s> {
 fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) {
     let params = scenario.protocol.clone();
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
-    let world = World::new(params, codec, seed);
+    let mut world = World::new(params, codec, seed);
     let roster = scenario.roster();
+    if world.params.certified_patients {
+        world.certified = (0..roster.patients())
+            .map(|number| KeyPair::derive(seed, "patient", number as u64).public())
+            .collect();
+    }
     let network = NetworkModel {
         sites: roster.sites(),
         ..scenario.network.clone()
     };
     let mut engine = Engine::with_starts(build(scenario, seed), &starts(scenario), seed, network);
+    if let Some(operator) = &scenario.adversaries.operator {
+        let first = scenario.total_miners() - scenario.adversaries.total();
+        for number in first..scenario.total_miners() {
+            engine.schedule_down(roster.miner(number), operator.fails_at, true);
+        }
+    }
     if let Some(churn) = &scenario.churn {
         let joined = scenario.miner_starts();
         for event in churn.schedule(&joined, until, &mut stream(seed, "churn", 0)) {
@@ -214,9 +240,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let end = engine.run_checked(&mut world, until, &mut check);
     let miners: Vec<MinerOutcome> = miners_of(&engine)
         .into_iter()
-        .map(|(presence, miner)| MinerOutcome {
+        .zip(behaviours_of(&engine))
+        .map(|((presence, miner), behaviour)| MinerOutcome {
             number: miner.number,
-            behaviour: miner.behaviour(),
+            behaviour,
             blocks: miner.blocks().to_vec(),
             stats: miner.stats,
             finished: miner.is_done(),

@@ -32,6 +32,12 @@ pub enum Breach {
     /// The peer answered a request with a message of another kind.
     #[error("answered with the wrong message")]
     WrongAnswer,
+    /// A challenged file is a record whose patient key no institution certified.
+    #[error("served a record of an uncertified patient (block {height}, file {index})")]
+    UncertifiedRecord { height: u64, index: u32 },
+    /// The peer answered its headers but left `missed` challenges in a row unanswered.
+    #[error("left {missed} challenges in a row unanswered while answering its headers")]
+    Withheld { missed: u32 },
 }
 
 impl Breach {
@@ -40,8 +46,12 @@ impl Breach {
         match self {
             Breach::Block(invalid) => invalid.error.rule(),
             Breach::WrongBranch => 1,
-            Breach::BadFile { .. } | Breach::BadForeignChunk { .. } | Breach::WrongAnswer => 11,
+            Breach::BadFile { .. }
+            | Breach::BadForeignChunk { .. }
+            | Breach::WrongAnswer
+            | Breach::Withheld { .. } => 11,
             Breach::OfferedForeign | Breach::BadOffer(_) => 7,
+            Breach::UncertifiedRecord { .. } => 16,
         }
     }
 }

@@ -4,8 +4,10 @@
 //! [`Node`] is the one actor type the engine runs; [`World`] is what all nodes of a run
 //! share (protocol parameters, the erasure code, the signature-verification cache). Each
 //! kind of node has its own timer type ([`MinerTimer`], [`PatientTimer`]), joined in
-//! [`NodeTimer`]; every node reports what it did as [`Observation`]s.
+//! [`NodeTimer`]; every node reports what it did as [`Observation`]s. A hostile miner is an
+//! honest one wrapped by its adversary kind ([`adversary::Hostile`]).
 
+pub mod adversary;
 pub mod breach;
 pub mod exchange;
 pub mod message;
@@ -14,15 +16,17 @@ pub mod observation;
 pub mod patient;
 pub mod roster;
 
-use crate::protocol::{Codec, Params, Verifier};
+use crate::protocol::{Codec, Params, PublicKey, Verifier};
 use crate::sim::{Actor, ActorId, Context, Timer};
+pub use adversary::{Adversaries, Behaviour, Hostile};
 pub use breach::Breach;
 pub use exchange::Exchange;
 pub use message::Msg;
-pub use miner::{Behaviour, Miner, MinerConfig, MinerSettings, MinerStats, MinerTimer};
+pub use miner::{Miner, MinerConfig, MinerSettings, MinerStats, MinerTimer};
 pub use observation::Observation;
 pub use patient::{Patient, PatientTimer};
 pub use roster::Roster;
+use std::collections::BTreeSet;
 
 /// State shared by every node of one run.
 pub struct World {
@@ -33,6 +37,8 @@ pub struct World {
     pub signatures: u64,
     /// The run's seed, from which miners that come back wiped derive new keys.
     pub seed: u64,
+    /// Patient keys an institution certified (with `protocol.certified_patients`).
+    pub certified: BTreeSet<PublicKey>,
 }
 
 impl World {
@@ -43,6 +49,7 @@ impl World {
             verifier: Verifier::default(),
             signatures: 0,
             seed,
+            certified: BTreeSet::new(),
         }
     }
 }
@@ -54,13 +61,33 @@ pub type Ctx<'a> = Context<'a, Node>;
 pub enum Node {
     Exchange(Exchange),
     Miner(Box<Miner>),
+    Hostile(Box<Hostile>),
     Patient(Box<Patient>),
 }
 
 impl Node {
+    /// The miner of this node, honest or wrapped by an adversary.
     pub fn as_miner(&self) -> Option<&Miner> {
         match self {
             Node::Miner(miner) => Some(miner),
+            Node::Hostile(hostile) => Some(&hostile.miner),
+            _ => None,
+        }
+    }
+
+    /// The miner of this node if it is an honest one.
+    pub fn as_honest_miner(&self) -> Option<&Miner> {
+        match self {
+            Node::Miner(miner) => Some(miner),
+            _ => None,
+        }
+    }
+
+    /// How the node's miner behaves (`None`: not a miner).
+    pub fn behaviour(&self) -> Option<Behaviour> {
+        match self {
+            Node::Miner(_) => Some(Behaviour::Honest),
+            Node::Hostile(hostile) => Some(hostile.kind),
             _ => None,
         }
     }
@@ -104,6 +131,7 @@ impl Actor for Node {
         match self {
             Node::Exchange(_) => {}
             Node::Miner(miner) => miner.start(ctx, world),
+            Node::Hostile(hostile) => hostile.start(ctx, world),
             Node::Patient(patient) => patient.start(ctx),
         }
     }
@@ -112,6 +140,7 @@ impl Actor for Node {
         match self {
             Node::Exchange(exchange) => exchange.receive(from, msg, ctx),
             Node::Miner(miner) => miner.receive(from, msg, ctx, world),
+            Node::Hostile(hostile) => hostile.receive(from, msg, ctx, world),
             Node::Patient(patient) => patient.receive(from, msg),
         }
     }
@@ -119,6 +148,7 @@ impl Actor for Node {
     fn restart(&mut self, wiped: bool, ctx: &mut Ctx, world: &mut World) {
         match self {
             Node::Miner(miner) => miner.restart(wiped, ctx, world),
+            Node::Hostile(hostile) => hostile.restart(wiped, ctx, world),
             Node::Exchange(_) | Node::Patient(_) => self.start(ctx, world),
         }
     }
@@ -126,6 +156,7 @@ impl Actor for Node {
     fn timer(&mut self, timer: NodeTimer, ctx: &mut Ctx, world: &mut World) {
         match (self, timer) {
             (Node::Miner(miner), NodeTimer::Miner(timer)) => miner.timer(timer, ctx, world),
+            (Node::Hostile(hostile), NodeTimer::Miner(timer)) => hostile.timer(timer, ctx, world),
             (Node::Patient(patient), NodeTimer::Patient(timer)) => patient.timer(timer, ctx, world),
             _ => unreachable!("a node only sets timers of its own kind"),
         }

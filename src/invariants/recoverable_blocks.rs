@@ -10,7 +10,7 @@
 //! departure that breaks the witness decodes again, from the chunks still running.
 
 use super::{blocks_added, Invariant};
-use crate::actors::{Behaviour, Miner, Node, Observation, World};
+use crate::actors::{Miner, Node, Observation, World};
 use crate::protocol::{decode_block, Block, BranchId, Chunk, Codec, Params, Verifier};
 use crate::sim::{ActorId, EventKind, EventRecord, Presence, View};
 use std::collections::BTreeMap;
@@ -181,10 +181,7 @@ impl BlocksStayRecoverable {
         (branch, height): BlockId,
         nodes: &'n [Node],
     ) -> Option<(usize, &'n Block)> {
-        let owner = nodes[*self.owners.get(&branch)?].as_miner()?;
-        if owner.behaviour() != Behaviour::Honest {
-            return None;
-        }
+        let owner = nodes[*self.owners.get(&branch)?].as_honest_miner()?;
         let current = std::iter::once(owner.blocks());
         let retired = owner.retired().iter().map(Vec::as_slice);
         let blocks = current

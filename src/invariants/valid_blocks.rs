@@ -1,7 +1,7 @@
 //! Every block an honest miner adds is valid under every protocol rule.
 
 use super::{blocks_added, Invariant};
-use crate::actors::{Behaviour, Node, Observation, World};
+use crate::actors::{Node, Observation, World};
 use crate::protocol::validate::check_block;
 use crate::protocol::BranchTip;
 use crate::sim::{EventRecord, View};
@@ -26,12 +26,9 @@ impl Invariant for BlocksStayValid {
         run: &View<Node>,
         world: &mut World,
     ) -> Result<(), String> {
-        let Some(miner) = run.actors[event.actor].as_miner() else {
+        let Some(miner) = run.actors[event.actor].as_honest_miner() else {
             return Ok(());
         };
-        if miner.behaviour() != Behaviour::Honest {
-            return Ok(());
-        }
         if self.tips.len() <= event.actor {
             self.tips.resize_with(event.actor + 1, BranchTip::new);
         }

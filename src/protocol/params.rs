@@ -74,6 +74,9 @@ pub struct Params {
     pub placement: Placement,
     /// Whether miners record in later blocks where their chunks went (DESIGN rule 14).
     pub placement_notes: bool,
+    /// Whether a record counts only if an institution certified its patient's key: the
+    /// defence against miners that fabricate records (DESIGN §2, the generator).
+    pub certified_patients: bool,
 }
 
 /// What rule 8 asks of one block.
@@ -89,6 +92,16 @@ impl Requirement {
         match *self {
             Requirement::Bytes(needed) => bytes >= needed,
             Requirement::Chunks(needed) => chunks as u64 >= needed,
+        }
+    }
+
+    /// The requirement cut to `share` of itself (rounded down): what a free rider that
+    /// gathers only part of its due aims at.
+    pub fn scaled(self, share: f64) -> Requirement {
+        let cut = |needed: u64| (needed as f64 * share.clamp(0.0, 1.0)) as u64;
+        match self {
+            Requirement::Bytes(needed) => Requirement::Bytes(cut(needed)),
+            Requirement::Chunks(needed) => Requirement::Chunks(cut(needed)),
         }
     }
 }
@@ -121,6 +134,7 @@ impl Default for Params {
             chunk_auth: ChunkAuth::Commitment,
             placement: Placement::Distinct,
             placement_notes: false,
+            certified_patients: false,
         }
     }
 }

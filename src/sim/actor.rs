@@ -138,6 +138,22 @@ impl<A: Actor + ?Sized> Out<A> {
     pub fn drain(&mut self) -> std::vec::Drain<'_, Command<A>> {
         self.commands.drain(..)
     }
+
+    /// How many commands the buffer holds: a mark to take back what comes after it.
+    pub fn mark(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// Takes out the commands emitted since `mark`, so a wrapper around an actor can
+    /// rewrite, drop or duplicate what the wrapped actor emitted before pushing it back.
+    pub fn split_off(&mut self, mark: usize) -> Vec<Command<A>> {
+        self.commands.split_off(mark)
+    }
+
+    /// Appends a command as if a handler had emitted it.
+    pub fn push(&mut self, command: Command<A>) {
+        self.commands.push(command);
+    }
 }
 
 /// An actor's window on the world while it handles one event: who it is, the time, its own

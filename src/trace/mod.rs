@@ -79,6 +79,10 @@ pub fn roster(nodes: &[Node]) -> Vec<ActorName> {
                 kind: "miner",
                 name: format!("miner {}", miner.number),
             },
+            Node::Hostile(hostile) => ActorName {
+                kind: "miner",
+                name: format!("miner {} ({})", hostile.miner.number, hostile.kind.name()),
+            },
             Node::Patient(_) => {
                 patients += 1;
                 ActorName {

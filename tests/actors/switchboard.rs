@@ -7,7 +7,7 @@
 //! left, letting a test rewrite any message on the way; timers are collected, never fired
 //! unless a test fires them.
 
-use medilanac::actors::{Behaviour, Miner, Msg, Node, NodeTimer, Observation, World};
+use medilanac::actors::{Miner, Msg, Node, NodeTimer, Observation, World};
 use medilanac::protocol::{BranchId, Chunk, KeyPair};
 use medilanac::scenario::{Scenario, DEFAULT};
 use medilanac::sim::{stream, Actor, ActorId, Command, Context, Out, Rng, Time};
@@ -40,7 +40,7 @@ impl Switchboard {
         let subject = nodes.len();
         let keys = KeyPair::derive(scenario.seed, "subject", 0);
         let config = scenario.miner_config();
-        let miner = Miner::new(subject, keys, EXCHANGE, config, Behaviour::Honest);
+        let miner = Miner::new(subject, keys, EXCHANGE, config);
         nodes.push(Node::Miner(Box::new(miner)));
         let rngs = (0..nodes.len())
             .map(|id| stream(scenario.seed, "switchboard", id as u64))

@@ -21,9 +21,8 @@ mod validation;
 use super::message::Msg;
 use super::observation::Observation;
 use super::{Breach, Ctx, World};
-use crate::protocol::{Block, BranchId, KeyPair, PlacementNote, Record};
+use crate::protocol::{Block, BranchId, BranchTip, KeyPair, PlacementNote, Record};
 use crate::sim::{ActorId, Time, Timer};
-use serde::{Deserialize, Serialize};
 pub use settings::MinerSettings;
 use state::{Disk, Memory};
 
@@ -44,18 +43,6 @@ impl Timer for MinerTimer {
     fn code(&self) -> u64 {
         *self as u64
     }
-}
-
-/// How a miner behaves; everything but `Honest` is an adversary of DESIGN §2.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Behaviour {
-    #[default]
-    Honest,
-    /// Serves corrupted files when challenged.
-    Tamperer,
-    /// Embeds foreign chunks but does not keep their data, so cannot serve them.
-    FreeRider,
 }
 
 /// What a miner is asked to do and how it goes about it.
@@ -98,14 +85,13 @@ pub struct MinerStats {
     pub chunks_freed: u64,
 }
 
-/// A miner: the machine (its number, settings and behaviour), what it keeps on disk and
-/// what it holds in memory.
+/// An honest miner: the machine (its number and settings), what it keeps on disk and what
+/// it holds in memory. Adversaries wrap one (`crate::actors::adversary`).
 pub struct Miner {
     /// The miner's number, as logs name it.
     pub number: usize,
     exchange: ActorId,
     config: MinerConfig,
-    behaviour: Behaviour,
     disk: Disk,
     mem: Memory,
     /// Times the machine booted; request ids carry it.
@@ -120,18 +106,11 @@ pub struct Miner {
 }
 
 impl Miner {
-    pub fn new(
-        number: usize,
-        keys: KeyPair,
-        exchange: ActorId,
-        config: MinerConfig,
-        behaviour: Behaviour,
-    ) -> Miner {
+    pub fn new(number: usize, keys: KeyPair, exchange: ActorId, config: MinerConfig) -> Miner {
         Miner {
             number,
             exchange,
             config,
-            behaviour,
             disk: Disk::new(keys),
             mem: Memory::default(),
             boots: 0,
@@ -150,8 +129,8 @@ impl Miner {
         self.disk.chain.blocks()
     }
 
-    pub fn behaviour(&self) -> Behaviour {
-        self.behaviour
+    pub fn tip(&self) -> &BranchTip {
+        self.disk.chain.tip()
     }
 
     /// Whether the miner added all the blocks it was asked to.
@@ -162,6 +141,13 @@ impl Miner {
     /// Foreign chunks the miner has gathered for a block it could not finish.
     pub fn stalled_draft(&self) -> Option<usize> {
         self.mem.draft.as_ref().map(|draft| draft.foreign.len())
+    }
+
+    /// Foreign chunks and bytes of chunk data gathered for the block being built, if one is.
+    pub fn draft_gathered(&self) -> Option<(usize, u64)> {
+        let draft = self.mem.draft.as_ref()?;
+        let bytes = draft.foreign.iter().map(|c| c.data.len() as u64).sum();
+        Some((draft.foreign.len(), bytes))
     }
 
     /// Records accepted but not in a block yet, those of an unfinished draft included.
@@ -177,6 +163,26 @@ impl Miner {
     /// Branches this miner lost when it came back wiped.
     pub fn retired(&self) -> &[Vec<Block>] {
         &self.retired
+    }
+
+    /// What an operator can do with its own miner and the honest one never does: seal the
+    /// block being built with what it gathered so far, whether or not that meets rule 8.
+    pub(crate) fn seal_draft(&mut self, ctx: &mut Ctx, world: &mut World) {
+        if self.mem.draft.is_some() {
+            self.finish_block(ctx, world);
+        }
+    }
+
+    /// An operator's power: delete the foreign chunk data of the newest block from disk
+    /// (its header still commits to it).
+    pub(crate) fn discard_foreign_data(&mut self) {
+        self.disk.chain.drop_foreign_data();
+    }
+
+    /// An operator's power: let each block take `extra` records more than the patients
+    /// send per block.
+    pub(crate) fn take_more_records(&mut self, extra: usize) {
+        self.config.records_per_block += extra;
     }
 
     pub fn start(&mut self, ctx: &mut Ctx, world: &mut World) {
@@ -451,8 +457,16 @@ impl Miner {
             return;
         }
         let request = self.mem.requests.close(id).expect("request is open");
-        if let requests::Purpose::Audit { .. } = request.purpose {
-            self.audit_failed(request.peer, "did not answer an audit", ctx);
+        match request.purpose {
+            requests::Purpose::Audit { .. } => {
+                self.audit_failed(request.peer, "did not answer an audit", ctx)
+            }
+            requests::Purpose::File { .. } | requests::Purpose::ForeignChunk { .. } => {
+                if self.challenge_missed(request.peer, ctx) {
+                    return self.gather(ctx, world);
+                }
+            }
+            requests::Purpose::Headers | requests::Purpose::Chunk => {}
         }
         let until = ctx.now + self.config.settings.backoff_max;
         if let Some(peer) = self.disk.peers.get_mut(request.peer) {

@@ -58,6 +58,9 @@ pub struct Peer {
     /// Told us it blacklisted us: it will never hand us a chunk, so it is neither asked
     /// nor validated again.
     pub refuses_us: bool,
+    /// Challenges in a row it left unanswered (after every retry) while it answered its
+    /// headers: a withholder's mark, counted so one lost message is not taken for one.
+    pub missed: u32,
 }
 
 impl Peer {
@@ -106,6 +109,7 @@ impl PeerBook {
             standing: Standing::Unknown,
             dry_until: Time::ZERO,
             refuses_us: false,
+            missed: 0,
         };
         if self.peers.len() <= actor {
             self.peers.resize_with(actor + 1, || None);

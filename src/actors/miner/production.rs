@@ -9,7 +9,7 @@
 
 use super::requests::{Kind, Purpose};
 use super::state::Draft;
-use super::{Behaviour, Miner, MinerTimer};
+use super::{Miner, MinerTimer};
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::observation::Observation;
 use crate::actors::{Breach, Ctx, World};
@@ -237,7 +237,7 @@ impl Miner {
         })
     }
 
-    fn finish_block(&mut self, ctx: &mut Ctx, world: &mut World) {
+    pub(super) fn finish_block(&mut self, ctx: &mut Ctx, world: &mut World) {
         let draft = self.mem.draft.take().expect("a draft is being finished");
         let found = draft.foreign.len();
         let mut records = Vec::with_capacity(draft.records + 1);
@@ -314,9 +314,6 @@ impl Miner {
             foreign: block.foreign.len(),
         };
         disk.chain.push(block, world.params.links);
-        if self.behaviour == Behaviour::FreeRider {
-            disk.chain.drop_foreign_data();
-        }
         ctx.observe(added);
     }
 }

@@ -6,14 +6,12 @@
 //! is told that it never will be, so it stops asking.
 
 use super::peers::Standing;
-use super::Behaviour;
 use super::Miner;
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::observation::Observation;
 use crate::actors::{Ctx, World};
 use crate::protocol::BranchId;
 use crate::sim::ActorId;
-use std::sync::Arc;
 
 impl Miner {
     pub(super) fn serve_file(
@@ -24,13 +22,7 @@ impl Miner {
         index: u32,
         ctx: &mut Ctx,
     ) {
-        let mut answer = self.disk.chain.file(height, index);
-        if self.behaviour == Behaviour::Tamperer {
-            if let Some(answer) = &mut answer {
-                let (record, _) = Arc::make_mut(answer);
-                record.payload = record.payload.with_flipped_byte(0);
-            }
-        }
+        let answer = self.disk.chain.file(height, index);
         let branch = self.branch();
         ctx.send(
             to,

@@ -42,6 +42,9 @@ pub struct MinerSettings {
     /// Chunks of a block are placed again when fewer than this many holders still serve
     /// it; 0 means m.
     pub repair_threshold: usize,
+    /// Challenges in a row a peer may leave unanswered, while answering its headers,
+    /// before it is blacklisted as a withholder; 0 never blacklists for silence.
+    pub missed_challenges: u32,
 }
 
 impl Default for MinerSettings {
@@ -58,6 +61,7 @@ impl Default for MinerSettings {
             offer_timeout: Time::from_secs(60),
             repair_period: Time::ZERO,
             repair_threshold: 0,
+            missed_challenges: 3,
         }
     }
 }

@@ -134,13 +134,21 @@ impl Miner {
         else {
             return;
         };
-        let valid = answer.is_some_and(|answer| {
-            let (record, proof) = &*answer;
+        let certified = |record: &crate::protocol::Record| {
+            !world.params.certified_patients || world.certified.contains(&record.patient)
+        };
+        let answered = answer.as_deref().map(|(record, proof)| {
             let leaf = record.leaf();
-            proof.proves(&header.files_root, index, header.file_count, &leaf)
-                && record.verify_with_leaf(&leaf, &mut world.verifier)
+            let valid = proof.proves(&header.files_root, index, header.file_count, &leaf)
+                && record.verify_with_leaf(&leaf, &mut world.verifier);
+            (valid, certified(record))
         });
-        self.challenge_answered(from, valid, Breach::BadFile { height, index }, ctx);
+        let outcome = match answered {
+            Some((true, true)) => Ok(()),
+            Some((true, false)) => Err(Breach::UncertifiedRecord { height, index }),
+            _ => Err(Breach::BadFile { height, index }),
+        };
+        self.challenge_answered(from, outcome, ctx);
     }
 
     pub(super) fn on_foreign_chunk(
@@ -168,13 +176,18 @@ impl Miner {
                     .verify_with_leaf(&leaf, params, &mut world.verifier)
                     .is_ok()
         });
-        let breach = Breach::BadForeignChunk { height, index };
-        self.challenge_answered(from, valid, breach, ctx);
+        let outcome = valid
+            .then_some(())
+            .ok_or(Breach::BadForeignChunk { height, index });
+        self.challenge_answered(from, outcome, ctx);
     }
 
-    fn challenge_answered(&mut self, from: ActorId, valid: bool, failure: Breach, ctx: &mut Ctx) {
-        if !valid {
-            return self.blacklist(from, failure, ctx);
+    fn challenge_answered(&mut self, from: ActorId, outcome: Result<(), Breach>, ctx: &mut Ctx) {
+        if let Err(breach) = outcome {
+            return self.blacklist(from, breach, ctx);
+        }
+        if let Some(peer) = self.disk.peers.get_mut(from) {
+            peer.missed = 0;
         }
         let round = self.mem.rounds.get_mut(from);
         match round.validating {
@@ -182,6 +195,23 @@ impl Miner {
             1 => self.trust(from, ctx),
             _ => round.validating -= 1,
         }
+    }
+
+    /// A challenge to `peer` went unanswered after every retry, though the peer answered
+    /// the headers it was asked first. Returns whether that was one miss too many and the
+    /// peer is now blacklisted as a withholder.
+    pub(super) fn challenge_missed(&mut self, peer: ActorId, ctx: &mut Ctx) -> bool {
+        let limit = self.config.settings.missed_challenges;
+        let Some(known) = self.disk.peers.get_mut(peer) else {
+            return false;
+        };
+        known.missed += 1;
+        let missed = known.missed;
+        if limit == 0 || missed < limit {
+            return false;
+        }
+        self.blacklist(peer, Breach::Withheld { missed }, ctx);
+        true
     }
 
     fn trust(&mut self, peer: ActorId, ctx: &mut Ctx) {
