@@ -35,6 +35,14 @@ pub enum Breach {
     /// A challenged file is a record whose patient key no institution certified.
     #[error("served a record of an uncertified patient (block {height}, file {index})")]
     UncertifiedRecord { height: u64, index: u32 },
+    /// Two of the peer's signed headers conflict at `height`: one came from the peer, the
+    /// other from a miner that gossiped what the peer showed it.
+    #[error("showed two different histories (signed headers conflict at height {height})")]
+    Equivocated { height: u64 },
+    /// Another miner handed on evidence against the peer, checked here, of a breach of
+    /// `rule`.
+    #[error("convicted by evidence another miner handed on (rule {rule})")]
+    Convicted { rule: u8 },
     /// The peer answered its headers but left `missed` challenges in a row unanswered.
     #[error("left {missed} challenges in a row unanswered while answering its headers")]
     Withheld { missed: u32 },
@@ -52,6 +60,8 @@ impl Breach {
             | Breach::Withheld { .. } => 11,
             Breach::OfferedForeign | Breach::BadOffer(_) => 7,
             Breach::UncertifiedRecord { .. } => 16,
+            Breach::Equivocated { .. } => 2,
+            Breach::Convicted { rule } => *rule,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! its headers).
 
 use crate::protocol::merkle::MerkleProof;
-use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Record};
+use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, Record};
 use crate::sim::{ActorId, Message};
 use std::sync::Arc;
 
@@ -98,6 +98,11 @@ pub enum Msg {
         height: u64,
         position: u32,
     },
+    /// Miner → miner: "this is the newest header I checked of the branch it names", so
+    /// that a miner showing different histories to different peers is found out.
+    Seen(Box<BlockHeader>),
+    /// Miner → miner: signed evidence against a branch, to blacklist it on.
+    Evidence(Arc<Evidence>),
 }
 
 impl Msg {
@@ -194,6 +199,10 @@ impl Msg {
             } => {
                 json!({ "chunk": chunk(id), "holder": holder.short(), "height": height, "position": position })
             }
+            Msg::Seen(header) => {
+                json!({ "branch": header.branch.short(), "height": header.height })
+            }
+            Msg::Evidence(evidence) => json!({ "branch": evidence.branch().short() }),
         }
     }
 }
@@ -216,6 +225,8 @@ impl Message for Msg {
             Msg::Offer { .. } => "offer",
             Msg::Decline { .. } => "decline",
             Msg::Placed { .. } => "placed",
+            Msg::Seen(_) => "seen",
+            Msg::Evidence(_) => "evidence",
         }
     }
 
@@ -246,6 +257,8 @@ impl Message for Msg {
                 Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, |c| c.encoded_len()),
                 Msg::Decline { .. } => 42,
                 Msg::Placed { .. } => 90,
+                Msg::Seen(header) => header.encoded_len(),
+                Msg::Evidence(evidence) => evidence.encoded_len(),
             }
     }
 }

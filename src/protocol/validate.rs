@@ -62,6 +62,8 @@ pub enum BlockError {
         branch: BranchId,
         height: u64,
     },
+    #[error("two signed headers of the branch conflict at height {height}")]
+    Equivocation { height: u64 },
 }
 
 impl BlockError {
@@ -69,7 +71,9 @@ impl BlockError {
     pub fn rule(&self) -> u8 {
         match self {
             BlockError::BranchId | BlockError::KeyChanged => 1,
-            BlockError::Height { .. } | BlockError::GenesisNotEmpty => 2,
+            BlockError::Height { .. }
+            | BlockError::GenesisNotEmpty
+            | BlockError::Equivocation { .. } => 2,
             BlockError::Signature
             | BlockError::PrevBlock
             | BlockError::FilesRoot
@@ -123,14 +127,29 @@ pub fn check_header(
     if !header.verify_signature(verifier) {
         return Err(BlockError::Signature);
     }
-    // What follows is checked on what the signed header claims; the body and chunks, when
-    // they come, are held to those claims. A header that fails here is the miner's own
-    // signed statement that it broke a rule.
+    check_claims(params, tip.last_primary(), header)
+}
+
+/// The rules a signed header breaks by what it states: a non-empty genesis, rule 5's size
+/// limits, and rule 8's quota against the primary size of the block before it
+/// (`previous_primary`, `None` for genesis). The body and chunks, when they come, are held
+/// to those claims, so a header that fails here is the miner's own signed statement that it
+/// broke a rule, and anyone holding it and its predecessor can check that again.
+pub(crate) fn check_claims(
+    params: &Params,
+    previous_primary: Option<u64>,
+    header: &BlockHeader,
+) -> Result<(), BlockError> {
     if header.height == 0 && (header.file_count > 0 || header.chunk_count > 0) {
         return Err(BlockError::GenesisNotEmpty);
     }
     check_size_limits(params, header)?;
-    check_quota(params, tip, header.chunk_count as u64, header.foreign_size)
+    check_quota(
+        params,
+        previous_primary,
+        header.chunk_count as u64,
+        header.foreign_size,
+    )
 }
 
 /// Rule 5: the primary data (header and body) a header describes is within the limits.
@@ -260,9 +279,14 @@ fn check_foreign_chunk(
 }
 
 /// Rule 8: the foreign data a header claims meets what its predecessor's primary size asks.
-fn check_quota(params: &Params, tip: &BranchTip, count: u64, bytes: u64) -> Result<(), BlockError> {
+fn check_quota(
+    params: &Params,
+    previous_primary: Option<u64>,
+    count: u64,
+    bytes: u64,
+) -> Result<(), BlockError> {
     use super::params::Requirement;
-    match params.requirement(tip.last_primary()) {
+    match params.requirement(previous_primary) {
         Requirement::Bytes(needed) if bytes < needed => Err(BlockError::TooFewForeignBytes {
             have: bytes,
             needed,

@@ -13,7 +13,7 @@
 use super::{DuplicatorSettings, Twist};
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::miner::Miner;
-use crate::actors::{Ctx, Node};
+use crate::actors::{Ctx, Node, World};
 use crate::protocol::{Chunk, ChunkId};
 use crate::sim::{ActorId, Command};
 use std::collections::BTreeSet;
@@ -61,7 +61,13 @@ impl Twist for Duplicator {
         }
     }
 
-    fn outgoing(&mut self, mut command: Command<Node>, _: &mut Miner, ctx: &mut Ctx) {
+    fn outgoing(
+        &mut self,
+        mut command: Command<Node>,
+        _: &mut Miner,
+        ctx: &mut Ctx,
+        _: &mut World,
+    ) {
         if let Command::Send {
             to,
             msg: Msg::Offer { chunk: offer, .. },

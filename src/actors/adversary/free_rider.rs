@@ -40,7 +40,13 @@ impl Twist for FreeRider {
         }
     }
 
-    fn outgoing(&mut self, command: Command<Node>, miner: &mut Miner, ctx: &mut Ctx) {
+    fn outgoing(
+        &mut self,
+        command: Command<Node>,
+        miner: &mut Miner,
+        ctx: &mut Ctx,
+        _: &mut World,
+    ) {
         if let Command::Observe(Observation::BlockAdded { .. }) = &command {
             if !self.keeps_data {
                 miner.discard_foreign_data();

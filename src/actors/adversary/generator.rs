@@ -75,7 +75,7 @@ impl Twist for Generator {
     }
 
     /// The miner acknowledges the records it handed itself; nobody needs to hear that.
-    fn outgoing(&mut self, command: Command<Node>, _: &mut Miner, ctx: &mut Ctx) {
+    fn outgoing(&mut self, command: Command<Node>, _: &mut Miner, ctx: &mut Ctx, _: &mut World) {
         match &command {
             Command::Send {
                 to,

@@ -11,6 +11,7 @@
 //! [`Out`]: crate::sim::Out
 
 mod duplicator;
+mod equivocator;
 mod free_rider;
 mod generator;
 mod settings;
@@ -44,16 +45,19 @@ pub enum Behaviour {
     Duplicator,
     /// Pads its blocks with records it regenerates from a seed instead of storing them.
     Generator,
+    /// Shows different histories of its branch to different peers.
+    Equivocator,
 }
 
 impl Behaviour {
     /// Every adversary kind, in the order they take miner numbers.
-    pub const ADVERSARIES: [Behaviour; 5] = [
+    pub const ADVERSARIES: [Behaviour; 6] = [
         Behaviour::FreeRider,
         Behaviour::Withholder,
         Behaviour::Tamperer,
         Behaviour::Duplicator,
         Behaviour::Generator,
+        Behaviour::Equivocator,
     ];
 
     /// The kind's name, as scenario files and CSVs write it.
@@ -65,6 +69,7 @@ impl Behaviour {
             Behaviour::Tamperer => "tamperer",
             Behaviour::Duplicator => "duplicator",
             Behaviour::Generator => "generator",
+            Behaviour::Equivocator => "equivocator",
         }
     }
 }
@@ -96,8 +101,14 @@ trait Twist {
     }
 
     /// One command the miner emitted: push what goes out in its place.
-    fn outgoing(&mut self, command: Command<Node>, miner: &mut Miner, ctx: &mut Ctx) {
-        let _ = miner;
+    fn outgoing(
+        &mut self,
+        command: Command<Node>,
+        miner: &mut Miner,
+        ctx: &mut Ctx,
+        world: &mut World,
+    ) {
+        let _ = (miner, world);
         ctx.out.push(command);
     }
 }
@@ -132,6 +143,7 @@ impl Hostile {
                 &mut miner,
                 record_size,
             )),
+            Behaviour::Equivocator => Box::<equivocator::Equivocator>::default(),
         };
         Hostile { miner, kind, twist }
     }
@@ -147,7 +159,7 @@ impl Hostile {
         handle(&mut self.miner, &mut *self.twist, ctx, world);
         self.twist.after(&mut self.miner, ctx, world);
         for command in ctx.out.split_off(mark) {
-            self.twist.outgoing(command, &mut self.miner, ctx);
+            self.twist.outgoing(command, &mut self.miner, ctx, world);
         }
     }
 

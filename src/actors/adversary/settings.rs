@@ -17,6 +17,7 @@ pub struct Adversaries {
     pub tamperers: usize,
     pub duplicators: usize,
     pub generators: usize,
+    pub equivocators: usize,
     pub free_rider: FreeRiderSettings,
     pub withholder: WithholderSettings,
     pub tamperer: TampererSettings,
@@ -147,6 +148,7 @@ impl Adversaries {
             Behaviour::Tamperer => self.tamperers,
             Behaviour::Duplicator => self.duplicators,
             Behaviour::Generator => self.generators,
+            Behaviour::Equivocator => self.equivocators,
         }
     }
 
@@ -159,6 +161,7 @@ impl Adversaries {
             Behaviour::Tamperer => &mut self.tamperers,
             Behaviour::Duplicator => &mut self.duplicators,
             Behaviour::Generator => &mut self.generators,
+            Behaviour::Equivocator => &mut self.equivocators,
         };
         *slot = count;
     }

@@ -9,7 +9,7 @@
 use super::{Corrupts, TampererSettings, Twist};
 use crate::actors::message::Msg;
 use crate::actors::miner::Miner;
-use crate::actors::{Ctx, Node};
+use crate::actors::{Ctx, Node, World};
 use crate::protocol::{Chunk, ChunkProof, Hash, Signature};
 use crate::sim::Command;
 use std::sync::Arc;
@@ -42,7 +42,13 @@ fn forge_proof(chunk: &mut Chunk) {
 }
 
 impl Twist for Tamperer {
-    fn outgoing(&mut self, mut command: Command<Node>, _: &mut Miner, ctx: &mut Ctx) {
+    fn outgoing(
+        &mut self,
+        mut command: Command<Node>,
+        _: &mut Miner,
+        ctx: &mut Ctx,
+        _: &mut World,
+    ) {
         if let Command::Send { msg, .. } = &mut command {
             match (self.corrupts, msg) {
                 (

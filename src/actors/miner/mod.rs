@@ -8,6 +8,7 @@
 //! (`state.rs`).
 
 mod chain;
+mod evidence;
 mod own_chunks;
 mod peers;
 mod production;
@@ -179,6 +180,11 @@ impl Miner {
         self.disk.chain.drop_foreign_data();
     }
 
+    /// An operator's power: sign with the miner's key.
+    pub(crate) fn keys(&self) -> &KeyPair {
+        &self.disk.keys
+    }
+
     /// An operator's power: let each block take `extra` records more than the patients
     /// send per block.
     pub(crate) fn take_more_records(&mut self, extra: usize) {
@@ -326,6 +332,8 @@ impl Miner {
                     self.disk.own.declined(chunk, peer.branch);
                 }
             }
+            Msg::Seen(header) => self.on_seen(*header, ctx, world),
+            Msg::Evidence(evidence) => self.on_evidence(evidence, ctx, world),
             _ => {}
         }
     }

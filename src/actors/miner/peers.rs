@@ -5,7 +5,7 @@
 //! validation under way, a chunk asked for in this gathering round) is held in memory
 //! ([`Rounds`]) and is gone with the crash.
 
-use crate::protocol::{BlockHeader, BranchId, BranchTip, Hash};
+use crate::protocol::{BlockHeader, BranchId, BranchTip, Evidence, Hash};
 use crate::sim::{ActorId, Time};
 
 /// Where a peer stands with this miner (DESIGN rule 11).
@@ -61,6 +61,11 @@ pub struct Peer {
     /// Challenges in a row it left unanswered (after every retry) while it answered its
     /// headers: a withholder's mark, counted so one lost message is not taken for one.
     pub missed: u32,
+    /// The newest header of the peer checked so far, whole: what gossip about the peer is
+    /// compared with.
+    pub last_header: Option<Box<BlockHeader>>,
+    /// What convicts the peer, if it was blacklisted on signed evidence.
+    pub evidence: Option<Box<Evidence>>,
 }
 
 impl Peer {
@@ -110,6 +115,8 @@ impl PeerBook {
             dry_until: Time::ZERO,
             refuses_us: false,
             missed: 0,
+            last_header: None,
+            evidence: None,
         };
         if self.peers.len() <= actor {
             self.peers.resize_with(actor + 1, || None);

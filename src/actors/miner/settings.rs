@@ -45,6 +45,10 @@ pub struct MinerSettings {
     /// Challenges in a row a peer may leave unanswered, while answering its headers,
     /// before it is blacklisted as a withholder; 0 never blacklists for silence.
     pub missed_challenges: u32,
+    /// Peers told the newest header of each peer a miner validates (0: none). Off by
+    /// default: without it an equivocator that keeps each peer to one history is never
+    /// found out, and with it every validation costs that many messages more.
+    pub gossip_headers: usize,
 }
 
 impl Default for MinerSettings {
@@ -62,6 +66,7 @@ impl Default for MinerSettings {
             repair_period: Time::ZERO,
             repair_threshold: 0,
             missed_challenges: 3,
+            gossip_headers: 0,
         }
     }
 }

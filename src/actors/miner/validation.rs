@@ -46,12 +46,24 @@ impl Miner {
         if let Err(invalid) =
             extend_headers(&world.params, &mut peer.tip, &headers, &mut world.verifier)
         {
-            return self.blacklist(from, Breach::Block(invalid), ctx);
+            let signed = matches!(invalid.error.rule(), 5 | 8)
+                || invalid.error == crate::protocol::BlockError::GenesisNotEmpty;
+            let evidence = signed
+                .then(|| self.evidence_in(from, &headers, invalid.height))
+                .flatten();
+            let breach = Breach::Block(invalid);
+            return match evidence {
+                Some(evidence) => self.convict(from, breach, evidence, ctx),
+                None => self.blacklist(from, breach, ctx),
+            };
         }
         if peer.tip.branch() != Some(peer.branch) {
             return self.blacklist(from, Breach::WrongBranch, ctx);
         }
         peer.headers.extend(headers.iter().map(Commitments::from));
+        if let Some(newest) = headers.last() {
+            peer.last_header = Some(Box::new(newest.clone()));
+        }
         self.send_challenges(from, ctx);
     }
 
@@ -227,6 +239,7 @@ impl Miner {
             format!("Miner {number}: validated {}", branch.short())
         });
         ctx.observe(Observation::PeerValidated { peer, branch });
+        self.gossip_header(peer, ctx);
     }
 
     /// Marks `peer` as failed for good and forgets what was asked of it.

@@ -1,0 +1,80 @@
+//! The equivocator: shows one history of its branch to some peers and another to the
+//! rest.
+//!
+//! It keeps a second history beside its real one: every block after genesis again, with
+//! the same records and chunks, sealed a microsecond later and re-signed, each header
+//! linking to the second history's previous header. Peers with odd actor ids are sent the
+//! second history; the rest see the real one. Each history is valid on its own and answers
+//! every challenge (the Merkle roots are the same), so no peer finds anything wrong with
+//! what it was shown. Only comparing catches it: two headers of one branch that cannot both
+//! be its history are evidence anyone can check (`protocol::Evidence`), and honest miners
+//! compare once they gossip the headers they checked (`miner.gossip_headers`).
+
+use super::Twist;
+use crate::actors::message::Msg;
+use crate::actors::miner::Miner;
+use crate::actors::{Ctx, Node, World};
+use crate::protocol::{Block, BlockHeader};
+use crate::sim::{ActorId, Command};
+
+#[derive(Default)]
+pub struct Equivocator {
+    /// The second history's headers, by height, as far as they were needed.
+    second: Vec<BlockHeader>,
+}
+
+/// Whether `peer` is shown the second history.
+fn sees_second(peer: ActorId) -> bool {
+    peer % 2 == 1
+}
+
+impl Equivocator {
+    /// Extends the second history to every block the miner has.
+    fn catch_up(&mut self, miner: &Miner, world: &mut World) {
+        let blocks = miner.blocks();
+        while self.second.len() < blocks.len() {
+            let height = self.second.len();
+            let real = &blocks[height];
+            if height == 0 {
+                self.second.push(real.header.clone());
+                continue;
+            }
+            let mut header = real.header.clone();
+            header.time += 1;
+            let earlier = self.second.iter().rev().take(header.prev_headers.len());
+            header.prev_headers = earlier.map(BlockHeader::hash).collect();
+            let previous = Block {
+                header: self.second[height - 1].clone(),
+                ..blocks[height - 1].clone()
+            };
+            header.prev_block = previous.hash();
+            header.signature = miner.keys().sign(&header.signing_digest());
+            world.signatures += 1;
+            self.second.push(header);
+        }
+    }
+}
+
+impl Twist for Equivocator {
+    fn outgoing(
+        &mut self,
+        mut command: Command<Node>,
+        miner: &mut Miner,
+        ctx: &mut Ctx,
+        world: &mut World,
+    ) {
+        if let Command::Send {
+            to,
+            msg: Msg::Headers { headers, .. },
+        } = &mut command
+        {
+            if sees_second(*to) && !headers.is_empty() {
+                self.catch_up(miner, world);
+                for header in headers.iter_mut() {
+                    *header = self.second[header.height as usize].clone();
+                }
+            }
+        }
+        ctx.out.push(command);
+    }
+}
