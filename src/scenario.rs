@@ -4,7 +4,7 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
-use crate::actors::{Adversaries, MinerConfig, MinerSettings, Roster};
+use crate::actors::{Adversaries, Behaviour, MinerConfig, MinerSettings, Roster};
 use crate::chaos::{Chaos, Drawn};
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
@@ -97,6 +97,9 @@ pub enum Experiment {
     /// Share of placed blocks still recoverable from running branches, every `every`
     /// seconds of the run.
     Durability { every: f64 },
+    /// `count` miners of kind `adversary`: how soon they are found out, what they cost the
+    /// honest miners and what they gain.
+    Adversaries { adversary: Behaviour, count: usize },
 }
 
 /// The `[sweep]` table: every combination of the `grid` values, each run with `seeds`
@@ -371,6 +374,20 @@ impl Scenario {
                     every,
                     "more than 100000 samples in the run",
                 ));
+            }
+        }
+        if let Experiment::Adversaries { adversary, count } = self.experiment {
+            if adversary == Behaviour::Honest {
+                return Err(invalid(
+                    "experiment.adversary",
+                    "honest",
+                    "must name an adversary kind (free_rider, withholder, tamperer, duplicator, generator, equivocator)",
+                ));
+            }
+            let others = self.adversaries.total() - self.adversaries.count(adversary);
+            if count + others > self.miners {
+                let rule = format!("with the [adversaries] table's {others} others, more adversaries than the {} miners", self.miners);
+                return Err(invalid("experiment.count", count, rule));
             }
         }
         if let Experiment::FaultTolerance { subjects, prefix } = self.experiment {

@@ -43,8 +43,11 @@ pub enum Breach {
     /// `rule`.
     #[error("convicted by evidence another miner handed on (rule {rule})")]
     Convicted { rule: u8 },
-    /// The peer answered its headers but left `missed` challenges in a row unanswered.
-    #[error("left {missed} challenges in a row unanswered while answering its headers")]
+    /// The peer answered its headers but left a challenge unanswered in `missed`
+    /// validations in a row.
+    #[error(
+        "left challenges unanswered in {missed} validations in a row while answering its headers"
+    )]
     Withheld { missed: u32 },
 }
 

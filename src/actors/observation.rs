@@ -28,6 +28,9 @@ pub enum Observation {
     HolderLost { holder: BranchId, freed: usize },
     /// The miner started an audit round of the holders of its chunks.
     RepairStarted { round: usize, audits: usize },
+    /// The miner started validating `peer` (rule 11): fetching its headers, then
+    /// challenging it.
+    ValidationStarted { peer: ActorId },
     /// The miner validated `peer` (rule 11) and trusts it for a while.
     PeerValidated { peer: ActorId, branch: BranchId },
     /// The miner blacklisted `peer` for good, with what it caught.

@@ -3,6 +3,8 @@
 //! A sweep runs an experiment once per grid point and seed; the rows of every run carry the
 //! same columns, named by [`columns`].
 
+mod adversaries;
+mod detection;
 mod durability;
 mod fault_tolerance;
 mod storage_ratio;
@@ -19,13 +21,18 @@ pub fn columns(experiment: &Experiment) -> &'static [&'static str] {
         Experiment::FaultTolerance { .. } => fault_tolerance::COLUMNS,
         Experiment::StorageRatio => storage_ratio::COLUMNS,
         Experiment::Durability { .. } => durability::COLUMNS,
+        Experiment::Adversaries { .. } => adversaries::COLUMNS,
     }
 }
 
 /// Runs `scenario` with `seed` and returns the outcome with the rows it contributes.
 pub fn run(scenario: &Scenario, seed: u64) -> (Outcome, Vec<Vec<String>>) {
-    if let Experiment::Durability { every } = scenario.experiment {
-        return durability::run(scenario, seed, every);
+    match scenario.experiment {
+        Experiment::Durability { every } => return durability::run(scenario, seed, every),
+        Experiment::Adversaries { adversary, count } => {
+            return adversaries::run(scenario, seed, adversary, count)
+        }
+        _ => {}
     }
     let outcome = crate::simulation::run(scenario, seed, None);
     let rows = rows(scenario, &outcome);
@@ -40,6 +47,8 @@ fn rows(scenario: &Scenario, outcome: &Outcome) -> Vec<Vec<String>> {
             fault_tolerance::rows(scenario, outcome, subjects, prefix)
         }
         Experiment::StorageRatio => vec![storage_ratio::row(scenario, outcome)],
-        Experiment::Durability { .. } => unreachable!("durability samples during the run"),
+        Experiment::Durability { .. } | Experiment::Adversaries { .. } => {
+            unreachable!("these experiments watch the run as it goes")
+        }
     }
 }

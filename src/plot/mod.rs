@@ -2,10 +2,12 @@
 //!
 //! The kind of plot follows from the columns: a fault-tolerance CSV gives tolerance against
 //! redundancy with both predictions, a storage-ratio CSV gives block size and block/primary
-//! ratio against primary size. Text is drawn with a DejaVu Sans font compiled into the
+//! ratio against primary size, a durability CSV the recoverable share over time, an
+//! adversaries CSV detection and costs against the number of adversaries. Text is drawn with a DejaVu Sans font compiled into the
 //! binary, so PNGs render the same on a machine with no fonts installed. The image is drawn
 //! to a temporary file and renamed, so it is whole or absent.
 
+mod adversaries;
 mod durability;
 mod fault_tolerance;
 mod storage_ratio;
@@ -25,7 +27,7 @@ pub enum PlotError {
     #[error("{0}: unknown image format (use .png or .svg)")]
     Format(String),
     #[error(
-        "cannot tell what to plot: the CSV has neither fault-tolerance nor storage-ratio columns"
+        "cannot tell what to plot: the CSV has none of the fault-tolerance, storage-ratio, durability or adversaries columns"
     )]
     Kind,
     #[error("drawing failed: {0}")]
@@ -119,6 +121,8 @@ fn draw<DB: DrawingBackend>(
         durability::draw(table, &root)?;
     } else if table.has("ratio") && table.has("primary_bytes") {
         storage_ratio::draw(table, &root)?;
+    } else if table.has("predicted_detected") && table.has("adversary") {
+        adversaries::draw(table, &root)?;
     } else {
         return Err(PlotError::Kind);
     }

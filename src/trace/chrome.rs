@@ -269,7 +269,10 @@ impl Chrome {
                 let args = json!({ "holder": holder.short(), "freed": freed });
                 self.instant(sink, event, "holder lost", args)
             }
-            Observation::ChunkOffered { .. } | Observation::RecordStored { .. } => Ok(()),
+            // A validation slice starts at the headers request the trace sees go out.
+            Observation::ChunkOffered { .. }
+            | Observation::RecordStored { .. }
+            | Observation::ValidationStarted { .. } => Ok(()),
         }
     }
 

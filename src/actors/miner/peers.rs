@@ -58,8 +58,9 @@ pub struct Peer {
     /// Told us it blacklisted us: it will never hand us a chunk, so it is neither asked
     /// nor validated again.
     pub refuses_us: bool,
-    /// Challenges in a row it left unanswered (after every retry) while it answered its
-    /// headers: a withholder's mark, counted so one lost message is not taken for one.
+    /// Validations in a row in which it left a challenge unanswered (after every retry)
+    /// while it answered its headers: a withholder's mark, counted so that one lost message
+    /// is not taken for one.
     pub missed: u32,
     /// The newest header of the peer checked so far, whole: what gossip about the peer is
     /// compared with.

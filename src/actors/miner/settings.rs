@@ -42,8 +42,9 @@ pub struct MinerSettings {
     /// Chunks of a block are placed again when fewer than this many holders still serve
     /// it; 0 means m.
     pub repair_threshold: usize,
-    /// Challenges in a row a peer may leave unanswered, while answering its headers,
-    /// before it is blacklisted as a withholder; 0 never blacklists for silence.
+    /// Validations in a row in which a peer may leave a challenge unanswered, while
+    /// answering its headers, before it is blacklisted as a withholder; 0 never blacklists
+    /// for silence.
     pub missed_challenges: u32,
     /// Peers told the newest header of each peer a miner validates (0: none). Off by
     /// default: without it an equivocator that keeps each peer to one history is never

@@ -24,6 +24,7 @@ impl Miner {
         };
         known.standing = Standing::Unknown;
         self.mem.rounds.get_mut(peer).validating = 1;
+        ctx.observe(Observation::ValidationStarted { peer });
         let from = known.tip.next_height();
         self.request(
             peer,
@@ -198,9 +199,6 @@ impl Miner {
         if let Err(breach) = outcome {
             return self.blacklist(from, breach, ctx);
         }
-        if let Some(peer) = self.disk.peers.get_mut(from) {
-            peer.missed = 0;
-        }
         let round = self.mem.rounds.get_mut(from);
         match round.validating {
             0 => {}
@@ -210,8 +208,11 @@ impl Miner {
     }
 
     /// A challenge to `peer` went unanswered after every retry, though the peer answered
-    /// the headers it was asked first. Returns whether that was one miss too many and the
-    /// peer is now blacklisted as a withholder.
+    /// the headers it was asked first (the rest of that validation is dropped, so a
+    /// validation counts one miss at most). Returns whether that makes `missed_challenges`
+    /// validations in a row with a miss, with none passed in between, and the peer is now
+    /// blacklisted as a withholder. Counting whole validations, not answers, keeps a peer
+    /// that answers one challenge of each validation from resetting the count.
     pub(super) fn challenge_missed(&mut self, peer: ActorId, ctx: &mut Ctx) -> bool {
         let limit = self.config.settings.missed_challenges;
         let Some(known) = self.disk.peers.get_mut(peer) else {
@@ -232,6 +233,7 @@ impl Miner {
             return;
         };
         known.standing = Standing::Trusted { until };
+        known.missed = 0;
         self.mem.rounds.get_mut(peer).validating = 0;
         self.stats.validations_passed += 1;
         let (number, branch) = (self.number, known.branch);
