@@ -5,6 +5,7 @@
 
 mod durability;
 mod fault_tolerance;
+mod removal;
 mod storage_ratio;
 mod summary_row;
 pub mod theory;
