@@ -5,6 +5,7 @@
 
 mod durability;
 mod fault_tolerance;
+mod multi_link;
 mod removal;
 mod storage_ratio;
 mod summary_row;
@@ -20,6 +21,7 @@ pub fn columns(experiment: &Experiment) -> &'static [&'static str] {
         Experiment::FaultTolerance { .. } => fault_tolerance::COLUMNS,
         Experiment::StorageRatio => storage_ratio::COLUMNS,
         Experiment::Durability { .. } => durability::COLUMNS,
+        Experiment::MultiLink { .. } => multi_link::COLUMNS,
     }
 }
 
@@ -42,5 +44,6 @@ fn rows(scenario: &Scenario, outcome: &Outcome) -> Vec<Vec<String>> {
         }
         Experiment::StorageRatio => vec![storage_ratio::row(scenario, outcome)],
         Experiment::Durability { .. } => unreachable!("durability samples during the run"),
+        Experiment::MultiLink { subjects } => multi_link::rows(scenario, outcome, subjects),
     }
 }
