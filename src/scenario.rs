@@ -100,6 +100,10 @@ pub enum Experiment {
     /// `count` miners of kind `adversary`: how soon they are found out, what they cost the
     /// honest miners and what they gain.
     Adversaries { adversary: Behaviour, count: usize },
+    /// The multi-linked chain (DESIGN rule 4): for `subjects` random branches, remove the
+    /// others one at a time and, after each removal, count the blocks after the first lost
+    /// one that still decode and that still link back to genesis.
+    MultiLink { subjects: usize },
 }
 
 /// The `[sweep]` table: every combination of the `grid` values, each run with `seeds`
@@ -390,7 +394,9 @@ impl Scenario {
                 return Err(invalid("experiment.count", count, rule));
             }
         }
-        if let Experiment::FaultTolerance { subjects, prefix } = self.experiment {
+        if let Experiment::FaultTolerance { subjects, .. } | Experiment::MultiLink { subjects } =
+            self.experiment
+        {
             if subjects == 0 || subjects > self.miners {
                 let rule = format!(
                     "must be between 1 and the number of miners ({})",
@@ -398,6 +404,8 @@ impl Scenario {
                 );
                 return Err(invalid("experiment.subjects", subjects, rule));
             }
+        }
+        if let Experiment::FaultTolerance { prefix, .. } = self.experiment {
             if prefix == 0 || prefix > self.blocks + 1 {
                 let rule = format!("must be between 1 and blocks + 1 ({})", self.blocks + 1);
                 return Err(invalid("experiment.prefix", prefix, rule));

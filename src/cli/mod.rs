@@ -84,7 +84,8 @@ enum Command {
     /// Run one run again (a scenario and seed, or a row of a sweep's CSV), check its digest,
     /// and optionally trace every event to JSON lines.
     Replay(replay::ReplayArgs),
-    /// Draw the plot a sweep's CSV calls for (fault tolerance or storage ratio).
+    /// Draw the plot a sweep's CSV calls for (fault tolerance, storage ratio, durability,
+    /// multi-link or adversaries).
     Plot {
         /// CSV written by `medilanac sweep`.
         csv: PathBuf,

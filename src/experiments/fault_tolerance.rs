@@ -10,12 +10,11 @@
 //! branches. A subject whose first blocks do not rebuild even before any removal (their
 //! chunks were never all placed) counts 0 removals and says so in `rebuilt_at_start`.
 
+use super::removal::{held_by_others, removal_order, subjects as pick_subjects};
 use super::theory::expected_removals;
 use crate::protocol::{decode_block, reconstruct, BranchId, Chunk, Codec, Hash, Params, Verifier};
 use crate::scenario::Scenario;
-use crate::sim::stream;
 use crate::simulation::Outcome;
-use rand::seq::SliceRandom;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const COLUMNS: &[&str] = &[
@@ -47,19 +46,12 @@ pub fn rows(
     let params = &scenario.protocol;
     let codec = Codec::new(params.k, params.m).expect("scenario was checked");
     let mut verifier = Verifier::default();
-    let mut rng = stream(outcome.seed, "fault-tolerance", 0);
-    let mut chosen: Vec<usize> = (0..outcome.miners.len()).collect();
-    chosen.shuffle(&mut rng);
-    chosen.truncate(subjects);
     let others = outcome.miners.len() as u64 - 1;
     let ideal = expected_removals(others, params.m as u64, params.k as u64, prefix);
-    chosen
+    pick_subjects(outcome, "fault-tolerance", subjects)
         .into_iter()
         .map(|subject| {
-            let mut order: Vec<usize> = (0..outcome.miners.len())
-                .filter(|&o| o != subject)
-                .collect();
-            order.shuffle(&mut stream(outcome.seed, "removal-order", subject as u64));
+            let order = removal_order(outcome, subject);
             let holdings = Holdings::of(params, outcome, subject, prefix, &mut verifier);
             let rebuilt =
                 holdings.initially_rebuilt(params, &codec, outcome, subject, prefix, &mut verifier);
@@ -114,23 +106,18 @@ impl<'a> Holdings<'a> {
             .map(|b| b.header.hash())
             .collect();
         let mut by_height = vec![BTreeMap::new(); prefix as usize];
-        for (holder, miner) in outcome
-            .miners
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != subject)
+        let held = held_by_others(outcome, subject);
+        for (holder, chunk) in
+            held.filter(|(_, c)| c.header.source == branch && c.header.height < prefix)
         {
-            let held = miner.blocks.iter().flat_map(|b| b.foreign.iter());
-            for chunk in held.filter(|c| c.header.source == branch && c.header.height < prefix) {
-                let height = chunk.header.height as usize;
-                let genuine = headers.get(height) == Some(&chunk.header.header_hash)
-                    && chunk.verify(params, verifier).is_ok();
-                if genuine {
-                    by_height[height]
-                        .entry(holder)
-                        .or_insert_with(Vec::new)
-                        .push(chunk);
-                }
+            let height = chunk.header.height as usize;
+            let genuine = headers.get(height) == Some(&chunk.header.header_hash)
+                && chunk.verify(params, verifier).is_ok();
+            if genuine {
+                by_height[height]
+                    .entry(holder)
+                    .or_insert_with(Vec::new)
+                    .push(chunk);
             }
         }
         Holdings {
@@ -154,12 +141,7 @@ impl<'a> Holdings<'a> {
         if (self.headers.len() as u64) < prefix {
             return false;
         }
-        let chunks = outcome
-            .miners
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != subject)
-            .flat_map(|(_, m)| m.blocks.iter().flat_map(|b| b.foreign.iter()));
+        let chunks = held_by_others(outcome, subject).map(|(_, chunk)| chunk);
         reconstruct(params, codec, self.branch, chunks, verifier).prefix_rebuilt(prefix)
     }
 

@@ -7,6 +7,8 @@ mod adversaries;
 mod detection;
 mod durability;
 mod fault_tolerance;
+mod multi_link;
+mod removal;
 mod storage_ratio;
 mod summary_row;
 pub mod theory;
@@ -22,6 +24,7 @@ pub fn columns(experiment: &Experiment) -> &'static [&'static str] {
         Experiment::StorageRatio => storage_ratio::COLUMNS,
         Experiment::Durability { .. } => durability::COLUMNS,
         Experiment::Adversaries { .. } => adversaries::COLUMNS,
+        Experiment::MultiLink { .. } => multi_link::COLUMNS,
     }
 }
 
@@ -50,5 +53,6 @@ fn rows(scenario: &Scenario, outcome: &Outcome) -> Vec<Vec<String>> {
         Experiment::Durability { .. } | Experiment::Adversaries { .. } => {
             unreachable!("these experiments watch the run as it goes")
         }
+        Experiment::MultiLink { subjects } => multi_link::rows(scenario, outcome, subjects),
     }
 }

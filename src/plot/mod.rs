@@ -2,14 +2,17 @@
 //!
 //! The kind of plot follows from the columns: a fault-tolerance CSV gives tolerance against
 //! redundancy with both predictions, a storage-ratio CSV gives block size and block/primary
-//! ratio against primary size, a durability CSV the recoverable share over time, an
-//! adversaries CSV detection and costs against the number of adversaries. Text is drawn with a DejaVu Sans font compiled into the
+//! ratio against primary size, a durability CSV the share of blocks recoverable over time,
+//! a multi-link CSV the share of blocks after a lost one that still verify against
+//! branches removed, per number of links, and an adversaries CSV detection and costs
+//! against the number of adversaries. Text is drawn with a DejaVu Sans font compiled into the
 //! binary, so PNGs render the same on a machine with no fonts installed. The image is drawn
 //! to a temporary file and renamed, so it is whole or absent.
 
 mod adversaries;
 mod durability;
 mod fault_tolerance;
+mod multi_link;
 mod storage_ratio;
 mod table;
 
@@ -27,7 +30,7 @@ pub enum PlotError {
     #[error("{0}: unknown image format (use .png or .svg)")]
     Format(String),
     #[error(
-        "cannot tell what to plot: the CSV has none of the fault-tolerance, storage-ratio, durability or adversaries columns"
+        "cannot tell what to plot: the CSV has none of the fault-tolerance, storage-ratio, durability, multi-link or adversaries columns"
     )]
     Kind,
     #[error("drawing failed: {0}")]
@@ -117,6 +120,8 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(drawing)?;
     if table.has("removed_ideal") {
         fault_tolerance::draw(table, &root)?;
+    } else if table.has("after_verified_ideal") {
+        multi_link::draw(table, &root)?;
     } else if table.has("fraction") && table.has("time_days") {
         durability::draw(table, &root)?;
     } else if table.has("ratio") && table.has("primary_bytes") {

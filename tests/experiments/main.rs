@@ -1,10 +1,12 @@
 //! Integration tests of the experiments, sweeps and plots (DESIGN section 4), one test binary:
-//! sweep determinism and run order, resuming, grid errors, the fault-tolerance experiment,
+//! sweep determinism and run order, resuming, grid errors, the fault-tolerance and
+//! multi-link experiments,
 //! the dissertation's metamorphic relations and the plots. Run with
 //! `cargo test --release --test experiments`.
 
 mod fault_tolerance;
 mod metamorphic;
+mod multi_link;
 mod plot;
 mod resume;
 mod support;

@@ -1,5 +1,5 @@
-//! `medilanac plot` (DESIGN section 4): a fault-tolerance or storage-ratio CSV becomes a
-//! PNG or an SVG with labelled axes; anything else is refused with exit code 2, and no
+//! `medilanac plot` (DESIGN section 4): a fault-tolerance, storage-ratio or multi-link CSV
+//! becomes a PNG or an SVG with labelled axes; anything else is refused with exit code 2, and no
 //! half-written image is ever left behind.
 
 use crate::support::{files_in, medilanac, sweep_to, Run, ScenarioText};
@@ -62,6 +62,29 @@ kind = "storage_ratio"
         ],
     );
     let out = dir.join("sr.csv");
+    sweep_to(&text, &out, false, None);
+    out
+}
+
+fn multi_link_csv(dir: &Path) -> PathBuf {
+    let text = ScenarioText::from_text(
+        r#"
+name = "plot-ml"
+seed = 1
+miners = 8
+blocks = 6
+
+[protocol]
+k = 2
+m = 4
+
+[experiment]
+kind = "multi_link"
+subjects = 3
+"#,
+    )
+    .sweep(2, &[("protocol.links", "[1, 2, 4]")]);
+    let out = dir.join("ml.csv");
     sweep_to(&text, &out, false, None);
     out
 }
@@ -249,6 +272,45 @@ fn a_storage_ratio_csv_plots_to_png_and_svg() {
     );
     no_partial_files(dir);
     assert_eq!(files_in(dir), ["SR.PNG", "sr.csv", "sr.png", "sr.svg"]);
+}
+
+#[test]
+fn a_multi_link_csv_plots_to_png_and_svg() {
+    let root = TempDir::new().unwrap();
+    let dir = root.path();
+    let csv = multi_link_csv(dir);
+    let blank = blank_png(dir);
+    let png = dir.join("ml.png");
+    plot(&csv, &png).expect(0);
+    let first = check_png(&png, blank);
+    plot(&csv, &png).expect(0);
+    assert_eq!(
+        std::fs::read(&png).unwrap(),
+        first,
+        "the same CSV plots another PNG"
+    );
+
+    let svg = dir.join("ml.svg");
+    plot(&csv, &svg).expect(0);
+    // The axes (branches removed against the share of later blocks), the title's scenario,
+    // one legend entry per number of links, and the exact count, ideal and decoded share.
+    check_svg(
+        &svg,
+        &[
+            "branches removed",
+            "after the first lost one",
+            "plot-ml",
+            "L = 1 link:",
+            "L = 2 links",
+            "L = 4 links",
+            "verifiable",
+            "exact",
+            "ideal",
+            "decodes",
+        ],
+    );
+    no_partial_files(dir);
+    assert_eq!(files_in(dir), ["ml.csv", "ml.png", "ml.svg"]);
 }
 
 #[test]
