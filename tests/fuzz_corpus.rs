@@ -1,8 +1,9 @@
 //! The fuzz corpus, replayed on stable: every file under `fuzz/corpus/<target>/` goes
 //! through the same `medilanac::fuzzing` function its fuzz target calls, so an input that
-//! once crashed a decoder (or broke the property its target checks) stays fixed, and the
-//! valid seeds (`valid-*`, made from real simulator output by `remake_valid_seeds`) must
-//! still decode. Run with `cargo test --release --test fuzz_corpus`; remake the seeds with
+//! once crashed a decoder (`crash-*`) or broke the property its target checks stays fixed,
+//! the valid seeds (`valid-*`, made from real simulator output by `remake_valid_seeds`)
+//! must still decode, and inputs named `refused-*` must be refused; the fuzzer's own finds
+//! (`found-*`) need only not panic. Run with `cargo test --release --test fuzz_corpus`; remake the seeds with
 //! `cargo test --release --test fuzz_corpus -- --ignored remake_valid_seeds`.
 
 use medilanac::export::BranchFile;
@@ -23,7 +24,7 @@ fn corpus(target: &str) -> PathBuf {
 }
 
 /// Replays every corpus file of `target`; a panic names the file. Valid seeds must be
-/// accepted. Returns how many files were replayed.
+/// accepted and `refused-*` inputs refused. Returns how many files were replayed.
 fn replay(target: &str) -> usize {
     let body = TARGETS
         .iter()
@@ -45,6 +46,12 @@ fn replay(target: &str) -> usize {
                 verdict,
                 Verdict::Accepted,
                 "fuzz/corpus/{target}/{name} is a valid seed and must decode"
+            );
+        }
+        if name.starts_with("refused-") {
+            assert!(
+                matches!(verdict, Verdict::Rejected(_)),
+                "fuzz/corpus/{target}/{name} must be refused"
             );
         }
     }
