@@ -27,7 +27,8 @@
 //!   back and [`plot`] draws a sweep's CSV; [`export`] writes branch files.
 //! - [`trace`]: every event of a run as JSON lines; [`divergence`]: where two runs of a
 //!   seed part; [`replay`]: a sweep row's run again, and the determinism self-check.
-//! - The binary's `cli` module is the edge where typed errors become exit codes.
+//! - The binary's `cli` module is the edge where typed errors become exit codes; the hidden
+//!   `fuzzing` module holds the bodies of the fuzz targets in `fuzz/`, beside the rest.
 //!
 //! # How a run flows
 //!
@@ -61,6 +62,8 @@ pub mod csv_input;
 pub mod divergence;
 pub mod experiments;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod invariants;
 pub mod plot;
 pub mod progress;

@@ -14,6 +14,7 @@ use crate::simulation;
 use crate::sweep::{self, grid, grid::Job};
 use rayon::prelude::*;
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 use thiserror::Error;
 
@@ -75,11 +76,20 @@ fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), Re
 
 /// Reads data row `row` (0-based, after the header) of the sweep CSV at `path`.
 pub fn read_row(path: &Path, row: usize) -> Result<SweepRow, ReplayError> {
+    let file = std::fs::File::open(path).map_err(|e| ReplayError::Csv {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    parse_row(file, path, row)
+}
+
+/// Like [`read_row`], from the CSV text `input`; `path` names it in errors.
+pub fn parse_row(input: impl Read, path: &Path, row: usize) -> Result<SweepRow, ReplayError> {
     let fail = |reason: String| ReplayError::Csv {
         path: path.display().to_string(),
         reason,
     };
-    let (mut reader, columns) = open_csv(path)?;
+    let (mut reader, columns) = crate::csv_input::read(input).map_err(|e| fail(e.to_string()))?;
     for required in ["scenario", "run", "seed", "digest"] {
         if !columns.iter().any(|c| c == required) {
             return Err(fail(format!(

@@ -18,6 +18,9 @@ use thiserror::Error;
 /// The scenario `medilanac run` uses when given no file.
 pub const DEFAULT: &str = include_str!("../scenarios/default.toml");
 
+/// Most runs a sweep may have (grid points times seeds).
+const MAX_RUNS: u64 = 1_000_000;
+
 /// Largest record, block or bandwidth figure accepted: 1 GiB.
 const ABSURD_BYTES: u64 = 1 << 30;
 
@@ -425,6 +428,22 @@ impl Scenario {
                     "[]",
                     "needs at least one value",
                 ));
+            }
+            // Counted without overflow: 64 paths of two values each are 2^64 grid points,
+            // which a plain product wraps to 0 runs (and panics on in a debug build).
+            let runs = sweep
+                .grid
+                .values()
+                .try_fold(sweep.seeds, |runs, values| {
+                    runs.checked_mul(values.len() as u64)
+                })
+                .filter(|&runs| runs <= MAX_RUNS);
+            if runs.is_none() {
+                let points: Vec<String> =
+                    sweep.grid.values().map(|v| v.len().to_string()).collect();
+                let value = format!("{} seeds x {} grid values", sweep.seeds, points.join(" x "));
+                let rule = format!("a sweep runs at most {MAX_RUNS} runs");
+                return Err(invalid("sweep", value, rule));
             }
         }
         Ok(())

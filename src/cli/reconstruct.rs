@@ -2,54 +2,24 @@
 
 use super::{Failure, Outcome};
 use anyhow::anyhow;
-use medilanac::export::{BlockFile, BranchFile};
-use medilanac::protocol::{reconstruct, BranchId, Codec, HeightStatus, Reconstruction, Verifier};
+use medilanac::export::{rebuild, resolve, BranchFile, RebuildError};
+use medilanac::protocol::{HeightStatus, Reconstruction};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(dir: &Path, branch: &str, as_json: bool, out: Option<&Path>) -> Outcome {
     let files = read_dir(dir)?;
-    let target = resolve(&files, branch)?;
-    let params = files[0].params.clone();
-    if files.iter().any(|f| f.params != params) {
-        return Err(Failure::BadInput(anyhow!(
-            "branch files in {} disagree on protocol parameters",
-            dir.display()
-        )));
-    }
-    let codec = Codec::new(params.k, params.m).map_err(|e| Failure::BadInput(e.into()))?;
-    let chunks = files
-        .iter()
-        .filter(|file| file.branch != target)
-        .flat_map(|file| file.blocks.iter().flat_map(|b| b.foreign_chunks.iter()));
-    let result = reconstruct(&params, &codec, target, chunks, &mut Verifier::default());
+    let bad = |e: RebuildError| Failure::BadInput(anyhow!("{}: {e}", dir.display()));
+    let target = resolve(&files, branch).map_err(bad)?;
+    let (result, params) = rebuild(&files, target).map_err(bad)?;
     if as_json {
         print_json(&result);
     } else {
         print_text(&result, params.k as usize);
     }
     if let Some(out) = out {
-        let blocks: Vec<BlockFile> = result
-            .heights
-            .iter()
-            .filter(|h| h.status == HeightStatus::Rebuilt)
-            .filter_map(|h| h.block.clone())
-            .map(|(header, records)| BlockFile {
-                height: header.height,
-                hash: header.hash(),
-                header,
-                records,
-                foreign_chunks: Vec::new(),
-            })
-            .collect();
-        let file = BranchFile {
-            branch: target,
-            k: params.k,
-            m: params.m,
-            params,
-            blocks,
-        };
+        let file = BranchFile::rebuilt(&params, &result);
         file.write(out).map_err(|e| Failure::Failed(e.into()))?;
     }
     let incomplete = result.rebuilt().len() < result.heights.len();
@@ -79,32 +49,6 @@ fn read_dir(dir: &Path) -> Result<Vec<BranchFile>, Failure> {
         .iter()
         .map(|path| BranchFile::read(path).map_err(|e| Failure::BadInput(e.into())))
         .collect()
-}
-
-/// The one branch named by `prefix` among the files and the chunks they hold.
-fn resolve(files: &[BranchFile], prefix: &str) -> Result<BranchId, Failure> {
-    let prefix = prefix.to_ascii_lowercase();
-    let mut known: Vec<BranchId> = files.iter().map(|f| f.branch).collect();
-    let sources = files
-        .iter()
-        .flat_map(|f| f.blocks.iter().flat_map(|b| b.foreign_chunks.iter()));
-    known.extend(sources.map(|c| c.header.source));
-    known.sort();
-    known.dedup();
-    let matching: Vec<BranchId> = known
-        .into_iter()
-        .filter(|b| b.to_string().starts_with(&prefix))
-        .collect();
-    match matching.as_slice() {
-        [one] => Ok(*one),
-        [] => Err(Failure::BadInput(anyhow!(
-            "no branch in the files starts with {prefix:?}"
-        ))),
-        _ => Err(Failure::BadInput(anyhow!(
-            "{prefix:?} names {} branches; give more digits",
-            matching.len()
-        ))),
-    }
 }
 
 fn describe(status: &HeightStatus, k: usize) -> String {

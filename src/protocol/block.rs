@@ -150,9 +150,11 @@ impl BlockHeader {
         Self::FIXED_LEN + 32 * links
     }
 
-    /// Bytes of primary data (header + body) this header describes.
+    /// Bytes of primary data (header + body) this header describes. A forged `body_size`
+    /// near `u64::MAX` saturates, so the size check still refuses it instead of the sum
+    /// wrapping to a small size (or panicking).
     pub fn primary_size(&self) -> u64 {
-        self.encoded_len() as u64 + self.body_size
+        (self.encoded_len() as u64).saturating_add(self.body_size)
     }
 }
 

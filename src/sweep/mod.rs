@@ -241,24 +241,37 @@ fn run_in_order(
 /// Checks an existing output file against the sweep, cuts off any incomplete tail, and
 /// returns how many runs it already holds.
 fn resume_point(out: &Path, header: &[String], jobs: &[Job]) -> Result<usize, SweepError> {
-    let fail = |reason: String| SweepError::Resume {
+    let io = |source| SweepError::Io {
         path: out.display().to_string(),
-        reason,
+        source,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(out)
-        .map_err(|e| fail(e.to_string()))?;
+    let file = File::open(out).map_err(io)?;
+    let (complete, keep) =
+        complete_runs(file, header, jobs).map_err(|reason| SweepError::Resume {
+            path: out.display().to_string(),
+            reason,
+        })?;
+    cut_after(out, keep).map_err(io)?;
+    Ok(complete)
+}
+
+/// How many whole runs of `jobs` the sweep CSV text `input` (under `header`) starts with,
+/// and how many bytes they take with the header: what `--resume` keeps. Reading stops at the
+/// first row torn by an interruption; a row of another sweep is an error.
+pub fn complete_runs(
+    input: impl std::io::Read,
+    header: &[String],
+    jobs: &[Job],
+) -> Result<(usize, u64), String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let found: Vec<String> = reader
         .headers()
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| e.to_string())?
         .iter()
         .map(String::from)
         .collect();
     if found != header {
-        return Err(fail(
-            "its columns differ from this sweep's; start a new file".into(),
-        ));
+        return Err("its columns differ from this sweep's; start a new file".into());
     }
     let mut complete = 0;
     let mut in_run = 0;
@@ -269,12 +282,12 @@ fn resume_point(out: &Path, header: &[String], jobs: &[Job]) -> Result<usize, Sw
             break; // a row torn by the interruption
         }
         let Some(job) = jobs.get(complete) else {
-            return Err(fail("it holds more runs than this sweep has".into()));
+            return Err("it holds more runs than this sweep has".into());
         };
         if !matches_job(&record, job) {
-            return Err(fail(format!(
+            return Err(format!(
                 "run {complete} in the file is not run {complete} of this sweep"
-            )));
+            ));
         }
         in_run += 1;
         if record.get(2).and_then(|n| n.parse::<usize>().ok()) == Some(in_run) {
@@ -283,11 +296,7 @@ fn resume_point(out: &Path, header: &[String], jobs: &[Job]) -> Result<usize, Sw
             keep = reader.position().byte();
         }
     }
-    cut_after(out, keep).map_err(|source| SweepError::Io {
-        path: out.display().to_string(),
-        source,
-    })?;
-    Ok(complete)
+    Ok((complete, keep))
 }
 
 /// Truncates the file to `len` bytes, ending it with a newline.

@@ -340,6 +340,22 @@ fn a_block_above_the_maximum_primary_size_is_rejected() {
     );
 }
 
+/// Found by fuzzing (`fuzz/corpus/header/crash-primary-size-overflow`): a signed header
+/// claiming a body of nearly `u64::MAX` bytes made the primary size wrap around to a small
+/// number, which passed the maximum (and panicked in a debug build).
+#[test]
+fn a_header_claiming_an_absurd_body_size_is_too_large_not_wrapped_around() {
+    let (network, block) = setup(ChunkAuth::Signature);
+    let wrong = resigned(network, &block, |b| b.header.body_size = u64::MAX - 10);
+    assert_eq!(
+        network.check(MINER, &wrong),
+        Err(BlockError::TooLarge {
+            size: u64::MAX,
+            max: network.params.max_primary
+        })
+    );
+}
+
 #[test]
 fn foreign_chunks_that_do_not_match_the_chunks_root_or_count_are_rejected() {
     let (network, block) = setup(ChunkAuth::Commitment);
