@@ -89,6 +89,32 @@ subjects = 3
     out
 }
 
+#[test]
+fn an_adversaries_csv_plots_to_png_and_svg() {
+    let root = TempDir::new().unwrap();
+    let dir = root.path();
+    let csv = crate::adversaries::csv(dir);
+    let blank = blank_png(dir);
+    let png = dir.join("adv.png");
+    plot(&csv, &png).expect(0);
+    check_png(&png, blank);
+    let svg = dir.join("adv.svg");
+    plot(&csv, &svg).expect(0);
+    // The panels, the series of both kinds and the prediction's legend.
+    check_svg(
+        &svg,
+        &[
+            "adversaries-small",
+            "blacklisted",
+            "honest blocks",
+            "tamperer",
+            "duplicator",
+            "predicted",
+        ],
+    );
+    no_partial_files(dir);
+}
+
 fn summary_csv(dir: &Path) -> PathBuf {
     let text = ScenarioText::from_text(
         r#"
