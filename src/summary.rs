@@ -51,7 +51,8 @@ pub struct Summary {
     pub total_bytes: u64,
     pub validations_passed: u64,
     pub validations_failed: u64,
-    /// Blocks (genesis included) with at least `k` chunks on branches still running.
+    /// Blocks (genesis included) of honest branches with at least `k` chunks on branches
+    /// still running; this and the counts below are of honest branches.
     pub placeable: u64,
     /// Of those, blocks rebuilt from the other branches.
     pub rebuilt: u64,
@@ -113,7 +114,16 @@ impl Summary {
             .filter(|m| m.presence == Presence::Running)
             .flat_map(|m| m.blocks.iter().flat_map(|b| b.foreign.iter()))
             .collect();
-        for blocks in branches(miners) {
+        // Only honest branches are held to rebuilding: an adversary's branch may hold what
+        // it never showed anyone (a free rider's missing data) or have been backed up as a
+        // history it did not keep (an equivocator's second one).
+        let honest: Vec<&MinerOutcome> = miners
+            .iter()
+            .filter(|m| m.behaviour == Behaviour::Honest)
+            .collect();
+        for blocks in honest.iter().flat_map(|m| {
+            std::iter::once(m.blocks.as_slice()).chain(m.retired.iter().map(Vec::as_slice))
+        }) {
             summary.add_rebuild(params, codec, blocks, &sources, &holdings, verifier);
         }
         summary

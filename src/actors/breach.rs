@@ -29,6 +29,10 @@ pub enum Breach {
     /// The peer offered one of its own chunks that does not verify.
     #[error("offered a bad chunk: {0}")]
     BadOffer(ChunkError),
+    /// The peer offered a valid chunk of its block `height` that names another header than
+    /// the one it showed this miner at that height: it keeps two histories.
+    #[error("offered a chunk of another block {height} than the one it showed")]
+    ChunkOfAnotherHeader { height: u64 },
     /// The peer answered a request with a message of another kind.
     #[error("answered with the wrong message")]
     WrongAnswer,
@@ -63,7 +67,7 @@ impl Breach {
             | Breach::Withheld { .. } => 11,
             Breach::OfferedForeign | Breach::BadOffer(_) => 7,
             Breach::UncertifiedRecord { .. } => 16,
-            Breach::Equivocated { .. } => 2,
+            Breach::Equivocated { .. } | Breach::ChunkOfAnotherHeader { .. } => 2,
             Breach::Convicted { rule } => *rule,
         }
     }

@@ -205,6 +205,14 @@ impl Miner {
             self.stats.chunks_rejected += 1;
             return self.blacklist(from, Breach::BadOffer(error), ctx);
         }
+        // The chunk must come from the block the source showed us at its height; one of a
+        // block checked since is taken on its own proof, as rebuilding checks it anyway.
+        let height = chunk.header.height;
+        let shown = peer.headers.get(height as usize).map(|h| h.hash);
+        if shown.is_some_and(|hash| hash != chunk.header.header_hash) {
+            self.stats.chunks_rejected += 1;
+            return self.blacklist(from, Breach::ChunkOfAnotherHeader { height }, ctx);
+        }
         let id = chunk.id();
         let draft = self.mem.draft.as_ref();
         if draft.is_some_and(|d| d.foreign.iter().any(|c| c.id() == id)) {
