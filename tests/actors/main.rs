@@ -1,7 +1,12 @@
 //! Handler-level tests of the real miner: one node, one message at a time, no engine.
 
+mod certification;
+mod evidence;
+mod gossip;
 mod production;
 mod repair;
 mod restart;
+mod support_defences;
 mod switchboard;
 mod validation;
+mod withholding;
