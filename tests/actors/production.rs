@@ -184,3 +184,68 @@ fn a_peer_the_miner_blacklisted_is_told_so_when_it_asks_for_a_chunk() {
         "{replies:?}"
     );
 }
+
+/// Guards the check in `on_offer` that a chunk names the header its source showed: every
+/// peer offers a valid chunk of its newest block as re-signed with another time, coded and
+/// proven with its own key, so only the header hash it names differs from what the subject
+/// checked.
+#[test]
+fn a_valid_chunk_of_another_version_of_the_newest_block_shows_an_equivocation() {
+    use medilanac::protocol::{make_chunks, Block, BranchId, KeyPair};
+    use std::collections::BTreeMap;
+    let board = Switchboard::new(|_| {});
+    let mut forged: BTreeMap<BranchId, medilanac::protocol::Chunk> = BTreeMap::new();
+    for peer in board.peers() {
+        let keys = KeyPair::derive(board.world.seed, "miner", peer as u64 - 1);
+        let newest = board.miner(peer).blocks().last().unwrap().clone();
+        let mut header = newest.header.clone();
+        header.time += 1;
+        header.signature = keys.sign(&header.signing_digest());
+        let other = Block { header, ..newest };
+        let auth = board.world.params.chunk_auth;
+        let chunks = make_chunks(
+            &board.world.codec,
+            auth,
+            &keys,
+            &other.header,
+            &other.primary_bytes(),
+        );
+        let chunk = chunks.into_iter().next().unwrap();
+        chunk
+            .verify(
+                &board.world.params,
+                &mut medilanac::protocol::Verifier::default(),
+            )
+            .expect("the other version's chunk is valid on its own");
+        forged.insert(board.branch(peer), chunk);
+    }
+    drop(board);
+    let (_, emitted) = gather(|msg| {
+        if let Msg::Offer {
+            chunk: Ok(chunk), ..
+        } = msg
+        {
+            if let Some(other) = forged.get(&chunk.header.source) {
+                **chunk = other.clone();
+            }
+        }
+    });
+    let caught: Vec<&Observation> = observations(&emitted)
+        .into_iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Observation::PeerBlacklisted {
+                    breach: Breach::ChunkOfAnotherHeader { .. },
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert!(!caught.is_empty(), "no offer of another version was caught");
+    assert_eq!(
+        blocks_added(&emitted),
+        0,
+        "a block took chunks of unseen headers"
+    );
+}

@@ -24,12 +24,9 @@ pub enum Standing {
     },
 }
 
-/// What a checked header commits to: all a challenge answer or an offered chunk is checked
-/// against. Kept instead of the whole header, since every miner keeps this for every
-/// peer's every block.
+/// What a checked header commits to: all a challenge answer is checked against. Kept
+/// instead of the whole header, since every miner keeps this for every peer's every block.
 pub struct Commitments {
-    /// The header's hash, which the peer's own chunks of that block must name.
-    pub hash: Hash,
     pub file_count: u32,
     pub files_root: Hash,
     pub chunk_count: u32,
@@ -39,7 +36,6 @@ pub struct Commitments {
 impl From<&BlockHeader> for Commitments {
     fn from(header: &BlockHeader) -> Commitments {
         Commitments {
-            hash: header.hash(),
             file_count: header.file_count,
             files_root: header.files_root,
             chunk_count: header.chunk_count,
