@@ -61,8 +61,9 @@ fn broken_rule_8(board: &Switchboard) -> Evidence {
 
 /// Guards `Miner::on_evidence` and `Miner::convict` (src/actors/miner/evidence.rs):
 /// the conviction (`self.blacklist(peer, breach, ctx)`) and the loop that sends
-/// `Msg::Evidence` to every other peer. Nothing goes to the culprit: no challenge, no
-/// validation; and the same evidence handed again changes nothing (handed on once).
+/// `Msg::Evidence` to every other peer but the one it came from. Nothing goes to the
+/// culprit: no challenge, no validation; and the same evidence handed again changes
+/// nothing (handed on once).
 #[test]
 fn signed_equivocation_evidence_blacklists_a_known_peer_unchallenged_and_is_handed_on() {
     let mut board = known_to_all();
@@ -75,7 +76,7 @@ fn signed_equivocation_evidence_blacklists_a_known_peer_unchallenged_and_is_hand
         .all(|(to, _)| *to != CULPRIT));
     assert_eq!(challenges(&emitted, CULPRIT), 0);
     let handed = handed_to(&board, &emitted, &evidence);
-    assert_eq!(handed, peers_but(&board, &[CULPRIT]));
+    assert_eq!(handed, peers_but(&board, &[CULPRIT, MESSENGER]));
     let again = hand(&mut board, 7, evidence);
     assert!(again.is_empty(), "{again:?}");
 }
@@ -94,11 +95,12 @@ fn evidence_of_a_signed_header_breaking_rule_8_with_its_real_predecessor_blackli
     );
     assert_eq!(challenges(&emitted, CULPRIT), 0);
     let handed = handed_to(&board, &emitted, &evidence);
-    assert_eq!(handed, peers_but(&board, &[CULPRIT]));
+    assert_eq!(handed, peers_but(&board, &[CULPRIT, MESSENGER]));
 }
 
 /// Guards the filter on `Standing::Blacklisted` in `Miner::convict`
-/// (src/actors/miner/evidence.rs): a peer blacklisted before is not handed evidence.
+/// (src/actors/miner/evidence.rs): a peer blacklisted before is not handed evidence, nor
+/// is the peer that handed it.
 #[test]
 fn evidence_is_handed_on_to_every_other_peer_except_those_blacklisted() {
     let mut board = known_to_all();
@@ -115,7 +117,7 @@ fn evidence_is_handed_on_to_every_other_peer_except_those_blacklisted() {
         vec![(other, Breach::Convicted { rule: 2 })]
     );
     let handed = handed_to(&board, &emitted, &evidence);
-    assert_eq!(handed, peers_but(&board, &[CULPRIT, other]));
+    assert_eq!(handed, peers_but(&board, &[CULPRIT, other, MESSENGER]));
 }
 
 /// Evidence the subject must ignore: no blacklisting, nothing sent, nothing at all.

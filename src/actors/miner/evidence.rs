@@ -18,12 +18,14 @@ use rand::seq::SliceRandom;
 use std::sync::Arc;
 
 impl Miner {
-    /// Blacklists `peer` for what `evidence` shows and hands the evidence on.
+    /// Blacklists `peer` for what `evidence` shows and hands the evidence on to every other
+    /// peer but the one that handed it here (`told_by`).
     pub(super) fn convict(
         &mut self,
         peer: ActorId,
         breach: Breach,
         evidence: Evidence,
+        told_by: Option<ActorId>,
         ctx: &mut Ctx,
     ) {
         let Some(known) = self.disk.peers.get_mut(peer) else {
@@ -39,7 +41,9 @@ impl Miner {
             .disk
             .peers
             .iter()
-            .filter(|(id, other)| *id != peer && other.standing != Standing::Blacklisted)
+            .filter(|(id, other)| {
+                *id != peer && Some(*id) != told_by && other.standing != Standing::Blacklisted
+            })
             .map(|(id, _)| id)
             .collect();
         for other in others {
@@ -50,6 +54,7 @@ impl Miner {
     /// Evidence another miner handed on: checked, then acted upon.
     pub(super) fn on_evidence(
         &mut self,
+        from: ActorId,
         evidence: Arc<Evidence>,
         ctx: &mut Ctx,
         world: &mut World,
@@ -69,7 +74,7 @@ impl Miner {
             let breach = Breach::Convicted {
                 rule: broken.rule(),
             };
-            self.convict(peer, breach, Evidence::clone(&evidence), ctx);
+            self.convict(peer, breach, Evidence::clone(&evidence), Some(from), ctx);
         }
     }
 
@@ -97,7 +102,7 @@ impl Miner {
                 crate::protocol::BlockError::Equivocation { height } => height,
                 _ => header.height,
             };
-            self.convict(peer, Breach::Equivocated { height }, evidence, ctx);
+            self.convict(peer, Breach::Equivocated { height }, evidence, None, ctx);
         }
     }
 

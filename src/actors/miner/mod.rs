@@ -333,7 +333,7 @@ impl Miner {
                 }
             }
             Msg::Seen(header) => self.on_seen(*header, ctx, world),
-            Msg::Evidence(evidence) => self.on_evidence(evidence, ctx, world),
+            Msg::Evidence(evidence) => self.on_evidence(from, evidence, ctx, world),
             _ => {}
         }
     }

@@ -54,7 +54,7 @@ impl Miner {
                 .flatten();
             let breach = Breach::Block(invalid);
             return match evidence {
-                Some(evidence) => self.convict(from, breach, evidence, ctx),
+                Some(evidence) => self.convict(from, breach, evidence, None, ctx),
                 None => self.blacklist(from, breach, ctx),
             };
         }
