@@ -64,3 +64,46 @@ fn an_audit_answered_with_the_right_chunk_loses_nothing() {
         .any(|o| matches!(o, Observation::HolderLost { .. }));
     assert!(!lost);
 }
+
+/// Guards the Merkle check in `Miner::on_audit` (src/actors/miner/repair.rs): the holder
+/// serves our chunk byte for byte but with a proof that does not put it where it said
+/// (its placement notice was false), so it is blacklisted as well as lost.
+#[test]
+fn an_audit_answered_with_the_right_chunk_and_a_wrong_proof_blacklists_the_holder() {
+    use medilanac::actors::Breach;
+    use medilanac::protocol::Hash;
+    use std::sync::Arc;
+    let mut board = Switchboard::new(audited);
+    let auditor = 1;
+    let round = board.fire(auditor, MinerTimer::Repair);
+    let emitted = board.settle(round, |_, to, msg| {
+        if let (
+            1,
+            Msg::ForeignChunk {
+                answer: Some(answer),
+                ..
+            },
+        ) = (to, msg)
+        {
+            let (_, proof) = Arc::make_mut(answer);
+            match proof.siblings.first_mut() {
+                Some(sibling) => *sibling = Hash(sibling.0.map(|b| b ^ 1)),
+                None => proof.index ^= 1,
+            }
+        }
+    });
+    let seen = observations(&emitted);
+    let blacklisted = seen.iter().filter(|o| {
+        matches!(
+            o,
+            Observation::PeerBlacklisted {
+                breach: Breach::BadForeignChunk { .. },
+                ..
+            }
+        )
+    });
+    assert!(blacklisted.count() > 0, "a false placement went unnoticed");
+    assert!(seen
+        .iter()
+        .any(|o| matches!(o, Observation::HolderLost { .. })));
+}

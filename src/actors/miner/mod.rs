@@ -358,9 +358,14 @@ impl Miner {
                 self.on_foreign_chunk(from, height, index, answer, ctx, world)
             }
             (Purpose::Chunk, Msg::Offer { chunk, .. }) => self.on_offer(from, chunk, ctx, world),
-            (Purpose::Audit { chunk }, Msg::ForeignChunk { answer, .. }) => {
-                self.on_audit(from, chunk, answer, ctx)
-            }
+            (
+                Purpose::Audit {
+                    chunk,
+                    height,
+                    position,
+                },
+                Msg::ForeignChunk { answer, .. },
+            ) => self.on_audit(from, (chunk, height, position), answer, ctx),
             _ => self.blacklist(from, Breach::WrongAnswer, ctx),
         }
     }

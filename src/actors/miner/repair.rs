@@ -1,7 +1,8 @@
 //! Keeping every block's chunks alive (the dissertation's "miners scanning network").
 //!
 //! Each repair period the miner audits every branch that holds its chunks: it asks for one
-//! of them (a different one each round) and checks the answer byte for byte. A holder that
+//! of them (a different one each round) and checks the answer byte for byte, and its Merkle
+//! proof against the holder's header at the position the holder reported. A holder that
 //! answers wrongly, or not at all after its retries, has lost them all, and so has one
 //! known to have come back wiped (it names a new branch); chunks of blocks left with fewer
 //! than `repair_threshold` holders are offered again to the next peer that asks, so each
@@ -11,7 +12,7 @@ use super::requests::{Kind, Purpose};
 use super::{Miner, MinerTimer};
 use crate::actors::message::{ChunkAnswer, Msg};
 use crate::actors::observation::Observation;
-use crate::actors::Ctx;
+use crate::actors::{Breach, Ctx};
 use crate::protocol::{BranchId, ChunkId};
 use crate::sim::{ActorId, Level};
 
@@ -33,22 +34,52 @@ impl Miner {
                 height,
                 index,
             };
-            self.request(holder, Purpose::Audit { chunk }, make, ctx);
+            let purpose = Purpose::Audit {
+                chunk,
+                height,
+                position: index,
+            };
+            self.request(holder, purpose, make, ctx);
         }
         ctx.observe(Observation::RepairStarted { round, audits });
         ctx.set_timer(self.config.settings.repair_period, MinerTimer::Repair);
     }
 
+    /// An audit's answer: our chunk, byte for byte, with a Merkle proof that puts it where
+    /// the holder said, under the chunk root of the holder's header at that height (when
+    /// this miner has checked that header). Right bytes with a proof that does not hold
+    /// mean the holder's placement notice was false: it is blacklisted as well as lost.
     pub(super) fn on_audit(
         &mut self,
         holder: ActorId,
-        chunk: ChunkId,
+        (chunk, height, position): (ChunkId, u64, u32),
         answer: ChunkAnswer,
         ctx: &mut Ctx,
     ) {
-        let kept = answer.is_some_and(|served| self.disk.own.is_ours(chunk, &served.0));
-        if !kept {
-            self.audit_failed(holder, "failed an audit", ctx);
+        let Some(served) = answer.filter(|served| self.disk.own.is_ours(chunk, &served.0)) else {
+            return self.audit_failed(holder, "failed an audit", ctx);
+        };
+        let header = self
+            .disk
+            .peers
+            .get(holder)
+            .and_then(|peer| peer.headers.get(height as usize));
+        let (stored, proof) = &*served;
+        let proven = header.is_none_or(|header| {
+            proof.proves(
+                &header.chunks_root,
+                position,
+                header.chunk_count,
+                &stored.leaf(),
+            )
+        });
+        if !proven {
+            self.audit_failed(holder, "proved an audit wrongly", ctx);
+            let breach = Breach::BadForeignChunk {
+                height,
+                index: position,
+            };
+            self.blacklist(holder, breach, ctx);
         }
     }
 

@@ -17,9 +17,12 @@ pub enum Purpose {
         index: u32,
     },
     Chunk,
-    /// Checking that a holder still serves our chunk.
+    /// Checking that a holder still serves our chunk, as foreign chunk `position` of its
+    /// block `height`, where it said it put it.
     Audit {
         chunk: crate::protocol::ChunkId,
+        height: u64,
+        position: u32,
     },
 }
 
