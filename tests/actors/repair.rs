@@ -65,15 +65,19 @@ fn an_audit_answered_with_the_right_chunk_loses_nothing() {
     assert!(!lost);
 }
 
-/// Guards the Merkle check in `Miner::on_audit` (src/actors/miner/repair.rs): the holder
-/// serves our chunk byte for byte but with a proof that does not put it where it said
-/// (its placement notice was false), so it is blacklisted as well as lost.
+/// Guards the Merkle check in `Miner::on_audit` (src/actors/miner/repair.rs): at the first
+/// audit of a placement, the holder serves our chunk byte for byte but with a proof that
+/// does not put it where it said (its placement notice was false), so it is blacklisted as
+/// well as lost. (Repair is on but no round came yet, so no placement was proved before.)
 #[test]
 fn an_audit_answered_with_the_right_chunk_and_a_wrong_proof_blacklists_the_holder() {
     use medilanac::actors::Breach;
     use medilanac::protocol::Hash;
     use std::sync::Arc;
-    let mut board = Switchboard::new(audited);
+    let mut board = Switchboard::new(|scenario| {
+        scenario.miner.repair_period = Time::from_secs_f64(5_000.0);
+        scenario.duration = 1_050.0;
+    });
     let auditor = 1;
     let round = board.fire(auditor, MinerTimer::Repair);
     let emitted = board.settle(round, |_, to, msg| {

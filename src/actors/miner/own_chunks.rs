@@ -20,6 +20,9 @@ enum State {
     Placed {
         holder: BranchId,
         at: Where,
+        /// An audit checked its Merkle proof against the holder's header at `at`: that
+        /// signed placement never needs checking again, only that the holder still has it.
+        proven: bool,
     },
     /// The holder stopped serving it; re-offered once the block has too few holders.
     Gone,
@@ -117,10 +120,32 @@ impl OwnChunks {
         let Some(slot) = self.slot(id) else {
             return false;
         };
-        let placed = State::Placed { holder, at };
-        let news = slot.state != placed;
-        slot.state = placed;
-        news
+        let repeated =
+            matches!(slot.state, State::Placed { holder: h, at: a, .. } if h == holder && a == at);
+        if !repeated {
+            slot.state = State::Placed {
+                holder,
+                at,
+                proven: false,
+            };
+        }
+        !repeated
+    }
+
+    /// Whether an audit already proved where chunk `id` is placed.
+    pub fn is_proven(&self, id: ChunkId) -> bool {
+        let slot = self
+            .blocks
+            .get(id.height as usize)
+            .and_then(|s| s.get(id.index as usize));
+        slot.is_some_and(|slot| matches!(slot.state, State::Placed { proven: true, .. }))
+    }
+
+    /// Records that an audit proved where chunk `id` is placed.
+    pub fn proved(&mut self, id: ChunkId) {
+        if let Some(State::Placed { proven, .. }) = self.slot(id).map(|slot| &mut slot.state) {
+            *proven = true;
+        }
     }
 
     /// Every actor holding some of these chunks, with one chunk of each to audit: the

@@ -59,28 +59,28 @@ impl Miner {
         let Some(served) = answer.filter(|served| self.disk.own.is_ours(chunk, &served.0)) else {
             return self.audit_failed(holder, "failed an audit", ctx);
         };
+        if self.disk.own.is_proven(chunk) {
+            return; // where it sits was proved once, under a signed header
+        }
         let header = self
             .disk
             .peers
             .get(holder)
             .and_then(|peer| peer.headers.get(height as usize));
+        let Some(header) = header else {
+            return; // the holder's header is not checked yet: the bytes must do
+        };
         let (stored, proof) = &*served;
-        let proven = header.is_none_or(|header| {
-            proof.proves(
-                &header.chunks_root,
-                position,
-                header.chunk_count,
-                &stored.leaf(),
-            )
-        });
-        if !proven {
-            self.audit_failed(holder, "proved an audit wrongly", ctx);
-            let breach = Breach::BadForeignChunk {
-                height,
-                index: position,
-            };
-            self.blacklist(holder, breach, ctx);
+        let leaf = stored.leaf();
+        if proof.proves(&header.chunks_root, position, header.chunk_count, &leaf) {
+            return self.disk.own.proved(chunk);
         }
+        self.audit_failed(holder, "proved an audit wrongly", ctx);
+        let breach = Breach::BadForeignChunk {
+            height,
+            index: position,
+        };
+        self.blacklist(holder, breach, ctx);
     }
 
     /// The branch `holder` serves lost what it held of ours.
