@@ -4,12 +4,10 @@
 //! counting chunks, the counts follow from the placement, more redundancy tolerates more
 //! removals, and "distinct" placement comes near the hypergeometric ideal.
 
-use crate::support::{mean, std_dev, ScenarioText};
+use crate::support::{holders, mean, removal_order, std_dev, ScenarioText};
 use medilanac::experiments;
-use medilanac::protocol::BranchId;
 use medilanac::simulation::Outcome;
 use medilanac::sweep::grid;
-use rand::seq::SliceRandom;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -124,43 +122,10 @@ fn rows_of(
                 exact: number("removed_exact"),
                 ideal: row[at("removed_ideal")].parse().unwrap(),
                 rebuilt_at_start: row[at("rebuilt_at_start")].parse().unwrap(),
-                holders: holders(outcome, subject),
+                holders: holders(outcome, subject, PREFIX as usize),
             }
         })
         .collect()
-}
-
-/// Who holds the chunks of the subject's prefix blocks, read from the branches.
-fn holders(outcome: &Outcome, subject: usize) -> Vec<BTreeMap<usize, BTreeSet<u16>>> {
-    let branch: BranchId = outcome.miners[subject].blocks[0].header.branch;
-    let mut by_height = vec![BTreeMap::new(); PREFIX as usize];
-    for (holder, miner) in outcome.miners.iter().enumerate() {
-        if holder == subject {
-            continue;
-        }
-        for chunk in miner.blocks.iter().flat_map(|b| b.foreign.iter()) {
-            if chunk.header.source == branch && chunk.header.height < PREFIX {
-                by_height[chunk.header.height as usize]
-                    .entry(holder)
-                    .or_insert_with(BTreeSet::new)
-                    .insert(chunk.header.index);
-            }
-        }
-    }
-    by_height
-}
-
-/// The order the experiment removes the other branches in: a shuffle of the other miners by
-/// the run's `removal-order` stream of the subject (src/experiments/fault_tolerance.rs).
-/// Mirroring it lets the counts be checked against the real placement.
-fn removal_order(seed: u64, subject: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..MINERS).filter(|&o| o != subject).collect();
-    order.shuffle(&mut medilanac::sim::stream(
-        seed,
-        "removal-order",
-        subject as u64,
-    ));
-    order
 }
 
 /// Removals in `order` until some prefix height has fewer than `k` distinct chunk indices
@@ -284,7 +249,7 @@ fn real_reconstruction_agrees_with_counting_chunks() {
 #[test]
 fn the_exact_count_follows_from_the_placement_and_the_order() {
     for row in rows() {
-        let order = removal_order(row.seed, row.subject);
+        let order = removal_order(row.seed, row.subject, MINERS);
         assert_eq!(
             row.exact,
             removals_by_counting(row, &order),
@@ -322,7 +287,7 @@ fn counts_respect_bounds_that_need_no_order() {
             // at the end of the order that is position `others - holders + 1`.
             let all: BTreeSet<usize> = row.holders.iter().flat_map(|h| h.keys().copied()).collect();
             assert!(row.removed <= others + 1 - all.len(), "{row:?}");
-            let order = removal_order(row.seed, row.subject);
+            let order = removal_order(row.seed, row.subject, MINERS);
             let first = order.iter().position(|o| all.contains(o)).unwrap() + 1;
             assert_eq!(
                 row.removed, first,

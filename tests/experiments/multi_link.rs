@@ -5,12 +5,11 @@
 //! the reconstruction agrees with the gap rule on the heights that decoded, and both agree
 //! with a count made here from the placement and the removal order alone.
 
-use crate::support::ScenarioText;
+use crate::support::{holders, removal_order, ScenarioText};
 use medilanac::experiments;
 use medilanac::scenario::{Scenario, ScenarioError};
 use medilanac::simulation::Outcome;
 use medilanac::sweep::grid;
-use rand::seq::SliceRandom;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -97,7 +96,7 @@ fn runs() -> &'static [Run] {
                         let subjects: BTreeSet<usize> = rows.iter().map(|r| r.subject).collect();
                         let placement = subjects
                             .into_iter()
-                            .map(|s| (s, placement(&outcome, s)))
+                            .map(|s| (s, holders(&outcome, s, outcome.miners[s].blocks.len())))
                             .collect();
                         Run { rows, placement }
                     })
@@ -154,38 +153,6 @@ fn rows_of(scenario: &Scenario, outcome: &Outcome, table: &[Vec<String>]) -> Vec
             }
         })
         .collect()
-}
-
-fn placement(outcome: &Outcome, subject: usize) -> Vec<BTreeMap<usize, BTreeSet<u16>>> {
-    let own = &outcome.miners[subject].blocks;
-    let branch = own[0].header.branch;
-    let mut by_height = vec![BTreeMap::new(); own.len()];
-    for (holder, miner) in outcome.miners.iter().enumerate() {
-        if holder == subject {
-            continue;
-        }
-        for chunk in miner.blocks.iter().flat_map(|b| b.foreign.iter()) {
-            if chunk.header.source == branch {
-                by_height[chunk.header.height as usize]
-                    .entry(holder)
-                    .or_insert_with(BTreeSet::new)
-                    .insert(chunk.header.index);
-            }
-        }
-    }
-    by_height
-}
-
-/// The order the experiment removes the other branches in, mirrored: a shuffle of the other
-/// miners by the run's `removal-order` stream of the subject (src/experiments/removal.rs).
-fn removal_order(seed: u64, subject: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..MINERS).filter(|&o| o != subject).collect();
-    order.shuffle(&mut medilanac::sim::stream(
-        seed,
-        "removal-order",
-        subject as u64,
-    ));
-    order
 }
 
 /// Heights that verify, computed here: walk up from genesis, remembering the last verified
@@ -300,7 +267,7 @@ fn rows_follow_from_the_placement_and_the_removal_order() {
     for run in runs() {
         for row in &run.rows {
             let heights = &run.placement[&row.subject][..row.window];
-            let order = removal_order(row.seed, row.subject);
+            let order = removal_order(row.seed, row.subject, MINERS);
             let gone: BTreeSet<usize> = order[..row.removed].iter().copied().collect();
             let decoded: Vec<bool> = heights
                 .iter()

@@ -92,27 +92,17 @@ subjects = 3
 #[test]
 fn an_adversaries_csv_plots_to_png_and_svg() {
     let root = TempDir::new().unwrap();
-    let dir = root.path();
-    let csv = crate::adversaries::csv(dir);
-    let blank = blank_png(dir);
-    let png = dir.join("adv.png");
-    plot(&csv, &png).expect(0);
-    check_png(&png, blank);
-    let svg = dir.join("adv.svg");
-    plot(&csv, &svg).expect(0);
+    let csv = crate::adversaries::csv(root.path());
     // The panels, the series of both kinds and the prediction's legend.
-    check_svg(
-        &svg,
-        &[
-            "adversaries-small",
-            "blacklisted",
-            "honest blocks",
-            "tamperer",
-            "duplicator",
-            "predicted",
-        ],
-    );
-    no_partial_files(dir);
+    let words = [
+        "adversaries-small",
+        "blacklisted",
+        "honest blocks",
+        "tamperer",
+        "duplicator",
+        "predicted",
+    ];
+    plots_alike_twice_and_as_svg(&csv, "adversaries", &words);
 }
 
 fn summary_csv(dir: &Path) -> PathBuf {
@@ -228,42 +218,49 @@ fn check_svg(path: &Path, words: &[&str]) -> String {
     svg
 }
 
-#[test]
-fn a_fault_tolerance_csv_plots_to_png_and_svg() {
-    let root = TempDir::new().unwrap();
-    let dir = root.path();
-    let csv = fault_tolerance_csv(dir);
+/// Plots `csv` to `stem.png` twice (the same bytes both times) and to `stem.svg`, whose text
+/// must mention each of `words`; no partial file is left.
+fn plots_alike_twice_and_as_svg(csv: &Path, stem: &str, words: &[&str]) {
+    let dir = csv.parent().unwrap();
     let blank = blank_png(dir);
-    let png = dir.join("ft.png");
-    let run = plot(&csv, &png);
+    let png = dir.join(format!("{stem}.png"));
+    let run = plot(csv, &png);
     run.expect(0);
-    assert!(run.stdout.contains("ft.png"), "{}", run.describe());
+    assert!(
+        run.stdout.contains(&format!("{stem}.png")),
+        "{}",
+        run.describe()
+    );
     let first = check_png(&png, blank);
-    plot(&csv, &png).expect(0);
+    plot(csv, &png).expect(0);
     assert_eq!(
         std::fs::read(&png).unwrap(),
         first,
         "the same CSV plots another PNG"
     );
+    let svg = dir.join(format!("{stem}.svg"));
+    plot(csv, &svg).expect(0);
+    check_svg(&svg, words);
+    no_partial_files(dir);
+}
 
-    let svg = dir.join("ft.svg");
-    plot(&csv, &svg).expect(0);
+#[test]
+fn a_fault_tolerance_csv_plots_to_png_and_svg() {
+    let root = TempDir::new().unwrap();
+    let csv = fault_tolerance_csv(root.path());
     // The axes (redundancy m/k against branches removed), the title's scenario, and the
     // legend of both placements and the ideal.
-    check_svg(
-        &svg,
-        &[
-            "redundancy",
-            "m/k",
-            "removed",
-            "plot-ft",
-            "distinct",
-            "any",
-            "ideal",
-        ],
-    );
-    no_partial_files(dir);
-    assert_eq!(files_in(dir), ["ft.csv", "ft.png", "ft.svg"]);
+    let words = [
+        "redundancy",
+        "m/k",
+        "removed",
+        "plot-ft",
+        "distinct",
+        "any",
+        "ideal",
+    ];
+    plots_alike_twice_and_as_svg(&csv, "ft", &words);
+    assert_eq!(files_in(root.path()), ["ft.csv", "ft.png", "ft.svg"]);
 }
 
 #[test]
@@ -303,40 +300,23 @@ fn a_storage_ratio_csv_plots_to_png_and_svg() {
 #[test]
 fn a_multi_link_csv_plots_to_png_and_svg() {
     let root = TempDir::new().unwrap();
-    let dir = root.path();
-    let csv = multi_link_csv(dir);
-    let blank = blank_png(dir);
-    let png = dir.join("ml.png");
-    plot(&csv, &png).expect(0);
-    let first = check_png(&png, blank);
-    plot(&csv, &png).expect(0);
-    assert_eq!(
-        std::fs::read(&png).unwrap(),
-        first,
-        "the same CSV plots another PNG"
-    );
-
-    let svg = dir.join("ml.svg");
-    plot(&csv, &svg).expect(0);
+    let csv = multi_link_csv(root.path());
     // The axes (branches removed against the share of later blocks), the title's scenario,
     // one legend entry per number of links, and the exact count, ideal and decoded share.
-    check_svg(
-        &svg,
-        &[
-            "branches removed",
-            "after the first lost one",
-            "plot-ml",
-            "L = 1 link:",
-            "L = 2 links",
-            "L = 4 links",
-            "verifiable",
-            "exact",
-            "ideal",
-            "decodes",
-        ],
-    );
-    no_partial_files(dir);
-    assert_eq!(files_in(dir), ["ml.csv", "ml.png", "ml.svg"]);
+    let words = [
+        "branches removed",
+        "after the first lost one",
+        "plot-ml",
+        "L = 1 link:",
+        "L = 2 links",
+        "L = 4 links",
+        "verifiable",
+        "exact",
+        "ideal",
+        "decodes",
+    ];
+    plots_alike_twice_and_as_svg(&csv, "ml", &words);
+    assert_eq!(files_in(root.path()), ["ml.csv", "ml.png", "ml.svg"]);
 }
 
 #[test]

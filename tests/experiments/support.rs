@@ -95,3 +95,43 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Who holds the chunks of the subject's first `heights` blocks, read from the branches:
+/// per height, each holding miner's chunk indexes.
+pub fn holders(
+    outcome: &medilanac::simulation::Outcome,
+    subject: usize,
+    heights: usize,
+) -> Vec<std::collections::BTreeMap<usize, std::collections::BTreeSet<u16>>> {
+    let branch = outcome.miners[subject].blocks[0].header.branch;
+    let mut by_height = vec![std::collections::BTreeMap::new(); heights];
+    for (holder, miner) in outcome.miners.iter().enumerate() {
+        if holder == subject {
+            continue;
+        }
+        for chunk in miner.blocks.iter().flat_map(|b| b.foreign.iter()) {
+            let height = chunk.header.height as usize;
+            if chunk.header.source == branch && height < heights {
+                by_height[height]
+                    .entry(holder)
+                    .or_insert_with(std::collections::BTreeSet::new)
+                    .insert(chunk.header.index);
+            }
+        }
+    }
+    by_height
+}
+
+/// The order the experiments remove the other branches in, mirrored: a shuffle of the
+/// other `miners` by the run's `removal-order` stream of the subject
+/// (src/experiments/removal.rs), so counts can be checked against the real placement.
+pub fn removal_order(seed: u64, subject: usize, miners: usize) -> Vec<usize> {
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..miners).filter(|&o| o != subject).collect();
+    order.shuffle(&mut medilanac::sim::stream(
+        seed,
+        "removal-order",
+        subject as u64,
+    ));
+    order
+}
