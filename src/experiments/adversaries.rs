@@ -169,7 +169,7 @@ fn row(
             .sum::<usize>()
             .to_string(),
         honest_blocks_lost(scenario, &honest).to_string(),
-        honest_bytes_wasted(scenario, seed, outcome, &honest).to_string(),
+        honest_bytes_wasted(seed, outcome, &honest).to_string(),
         adversary_bytes_saved(scenario, seed, &hostile).to_string(),
         copies,
         (outcome.summary.validations_passed + outcome.summary.validations_failed).to_string(),
@@ -208,12 +208,7 @@ fn fabricated_bytes(block: &Block, fake: PublicKey) -> u64 {
 
 /// Honest storage that protects nothing: copies of one chunk beyond the first on honest
 /// branches, and the share of each held chunk that codes fabricated records.
-fn honest_bytes_wasted(
-    scenario: &Scenario,
-    seed: u64,
-    outcome: &Outcome,
-    honest: &[&MinerOutcome],
-) -> u64 {
+fn honest_bytes_wasted(seed: u64, outcome: &Outcome, honest: &[&MinerOutcome]) -> u64 {
     let mut copies: BTreeMap<ChunkId, (usize, u64)> = BTreeMap::new();
     for chunk in honest
         .iter()
@@ -242,7 +237,6 @@ fn honest_bytes_wasted(
                 .sum::<f64>();
         }
     }
-    let _ = scenario;
     duplicated + fabricated.round() as u64
 }
 
@@ -373,19 +367,19 @@ fn predicted(
             .count() as u64
     };
     let need = honest.len().div_ceil(2).max(1);
-    let each: Vec<(f64, bool)> = honest
+    let exposure = exposure(scenario, adversary);
+    let chances: Vec<f64> = honest
         .iter()
-        .map(|miner| match exposure(scenario, adversary) {
-            Exposure::Challenged { f, c, handed_on } => {
-                (caught(f, c * faced(miner) as f64), handed_on)
-            }
-            Exposure::Withholding { q, run } => (run_of(q, faced(miner), run), false),
-            Exposure::Undefended => (0.0, false),
+        .map(|miner| match exposure {
+            Exposure::Challenged { f, c, .. } => caught(f, c * faced(miner) as f64),
+            Exposure::Withholding { q, run } => run_of(q, faced(miner), run),
+            Exposure::Undefended => 0.0,
         })
         .collect();
-    let chances: Vec<f64> = each.iter().map(|(p, _)| *p).collect();
-    match each.first().is_some_and(|(_, handed_on)| *handed_on) {
-        true => 1.0 - chances.iter().map(|p| 1.0 - p).product::<f64>(),
-        false => at_least(&chances, need),
+    match exposure {
+        Exposure::Challenged {
+            handed_on: true, ..
+        } => 1.0 - chances.iter().map(|p| 1.0 - p).product::<f64>(),
+        _ => at_least(&chances, need),
     }
 }
