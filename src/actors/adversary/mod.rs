@@ -1,5 +1,5 @@
 //! Hostile miners (DESIGN §2's adversaries): each kind is an honest [`Miner`] wrapped by a
-//! [`Twist`] that rewrites, drops or adds to what the honest miner receives and emits.
+//! `Twist` that rewrites, drops or adds to what the honest miner receives and emits.
 //!
 //! Written this way an adversary runs the very code an honest miner runs, and differs
 //! only where its file says: what a defence catches is the twist, never a second copy of
