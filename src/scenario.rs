@@ -338,8 +338,11 @@ impl Scenario {
                 "a block could not hold one record within protocol.max_primary",
             ));
         }
-        if p.placement == Placement::Distinct && self.miners <= p.m as usize {
-            let rule = format!("placement \"distinct\" puts the m = {} chunks of a block on m other miners, so it needs more than m miners", p.m);
+        // Miners that join later count: a network may start with one miner alone (the
+        // start-up case), which waits for the others.
+        if p.placement == Placement::Distinct && self.total_miners() <= p.m as usize {
+            let joining = self.total_miners() - self.miners;
+            let rule = format!("placement \"distinct\" puts the m = {} chunks of a block on m other miners, so it needs more than m miners ({joining} join later)", p.m);
             return Err(invalid("miners", self.miners, rule));
         }
         Ok(())

@@ -1,9 +1,11 @@
-//! Whole networks run in-process: the engine's ordering, miners under loss, adversaries.
+//! Whole networks run in-process: the engine's ordering, miners under loss, adversaries,
+//! start-up shapes.
 
 mod adversaries;
 mod engine;
 mod faults;
 mod invariants;
+mod startup;
 
 use medilanac::scenario::{Scenario, DEFAULT};
 
