@@ -256,8 +256,11 @@ fn resume_point(out: &Path, header: &[String], jobs: &[Job]) -> Result<usize, Sw
 }
 
 /// How many whole runs of `jobs` the sweep CSV text `input` (under `header`) starts with,
-/// and how many bytes they take with the header: what `--resume` keeps. Reading stops at the
-/// first row torn by an interruption; a row of another sweep is an error.
+/// and how many bytes they take with the header: what `--resume` keeps. Reading stops at a
+/// row torn by an interruption, which can only be the last one: a damaged row with rows
+/// after it (bytes that are no text, a digest that is no hex) means the file was changed,
+/// and cutting there would lose what follows, so it is an error, as is a row of another
+/// sweep.
 pub fn complete_runs(
     input: impl std::io::Read,
     header: &[String],
@@ -276,11 +279,22 @@ pub fn complete_runs(
     let mut complete = 0;
     let mut in_run = 0;
     let mut keep = reader.position().byte();
-    let mut record = csv::StringRecord::new();
-    while let Ok(true) = reader.read_record(&mut record) {
-        if record.len() != header.len() || record.get(header.len() - 1).map(str::len) != Some(64) {
-            break; // a row torn by the interruption
-        }
+    let mut bytes = csv::ByteRecord::new();
+    for row in 1.. {
+        let whole = match reader.read_byte_record(&mut bytes) {
+            Ok(false) => break,
+            Ok(true) => whole_row(&bytes, header.len()),
+            Err(_) => None,
+        };
+        let Some(record) = whole else {
+            let mut rest = csv::ByteRecord::new();
+            if !matches!(reader.read_byte_record(&mut rest), Ok(false)) {
+                return Err(format!(
+                    "row {row} is damaged and rows follow it, so it was not cut short by an interruption; repair the file or start a new one"
+                ));
+            }
+            break; // the last row, torn by the interruption
+        };
         let Some(job) = jobs.get(complete) else {
             return Err("it holds more runs than this sweep has".into());
         };
@@ -297,6 +311,14 @@ pub fn complete_runs(
         }
     }
     Ok((complete, keep))
+}
+
+/// A row as text if it is whole: every column, and a digest of 64 hex digits last.
+fn whole_row(bytes: &csv::ByteRecord, columns: usize) -> Option<csv::StringRecord> {
+    let record = csv::StringRecord::from_byte_record(bytes.clone()).ok()?;
+    let digest = record.get(columns - 1)?;
+    let hex = digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit());
+    (record.len() == columns && hex).then_some(record)
 }
 
 /// Truncates the file to `len` bytes, ending it with a newline.

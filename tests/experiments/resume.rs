@@ -255,3 +255,27 @@ fn without_resume_an_existing_file_is_written_from_scratch() {
         );
     }
 }
+
+/// Guards the check in `sweep::complete_runs` that only the last row may be torn: a row
+/// damaged in the middle (bytes that are no text) with whole rows after it is refused and
+/// the file left alone, where cutting it there would have lost every row after it.
+#[test]
+fn a_row_damaged_in_the_middle_is_refused_rather_than_cut_with_what_follows() {
+    let root = TempDir::new().unwrap();
+    let text = one_row_runs();
+    let file = text.write(root.path(), "resume.toml");
+    let out = root.path().join("sweep.csv");
+    cli_sweep(&file, &out, &[]).expect(0);
+    let mut damaged = std::fs::read(&out).unwrap();
+    let second_row = line_ends(&damaged)[1] + 1;
+    damaged[second_row] = 0xff;
+    std::fs::write(&out, &damaged).unwrap();
+    cli_sweep(&file, &out, &["--resume"])
+        .expect(2)
+        .stderr_names(&["row 2", "damaged"]);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        damaged,
+        "the file was changed"
+    );
+}
