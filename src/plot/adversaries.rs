@@ -4,7 +4,7 @@
 //! its bar the lowest and highest seed.
 
 use super::table::Table;
-use super::{bytes_label, drawing, PlotError, FAINT, FONT, PALETTE};
+use super::{bytes_label, drawing, legend, PlotError, FAINT, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -174,14 +174,7 @@ pub fn draw<DB: DrawingBackend>(
                 .map_err(drawing)?
                 .label("dashed: predicted from challenges faced")
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::MiddleRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.4))
-                .label_font((FONT, 13))
-                .draw()
-                .map_err(drawing)?;
+            legend(&mut chart, SeriesLabelPosition::MiddleRight, 13)?;
         }
     }
     Ok(())

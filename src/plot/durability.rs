@@ -2,7 +2,7 @@
 //! setting, each beside its closed-form estimate (dashed).
 
 use super::table::Table;
-use super::{drawing, PlotError, FAINT, FONT, PALETTE};
+use super::{drawing, legend, PlotError, FAINT, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -116,12 +116,5 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(drawing)?
         .label("dashed: closed-form estimate for the same setting")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(drawing)
+    legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)
 }

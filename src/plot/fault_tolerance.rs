@@ -2,7 +2,7 @@
 //! policy, the exact count from the placement, and the hypergeometric ideal.
 
 use super::table::Table;
-use super::{drawing, PlotError, FAINT, FONT, PALETTE};
+use super::{drawing, legend, PlotError, FAINT, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -143,12 +143,5 @@ pub fn draw<DB: DrawingBackend>(
                 });
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 16))
-        .draw()
-        .map_err(drawing)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)
 }

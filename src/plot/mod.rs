@@ -72,6 +72,28 @@ pub(crate) const PALETTE: [RGBColor; 8] = [
 /// The faint grid between labelled ticks.
 pub(crate) const FAINT: RGBColor = RGBColor(238, 238, 238);
 
+/// Draws a chart's legend: the series' labels at `position`, `size` points high, in a
+/// white box with a faint border, as every plot has it.
+pub(crate) fn legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, size))
+        .draw()
+        .map_err(drawing)
+}
+
 /// A byte count on a decade axis: `1 kB`, `10 MB`.
 pub(crate) fn bytes_label(value: &f64) -> String {
     let units = [(1e9, "GB"), (1e6, "MB"), (1e3, "kB")];

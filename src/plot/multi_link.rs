@@ -3,7 +3,7 @@
 //! that decodes, the exact count from the gaps and the ideal for independent heights.
 
 use super::table::Table;
-use super::{drawing, PlotError, FAINT, FONT, PALETTE};
+use super::{drawing, legend, PlotError, FAINT, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -164,12 +164,5 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(drawing)?
         .label(format!("(points from {FEWEST} or more such blocks)"))
         .legend(|(x, y)| EmptyElement::at((x, y)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 16))
-        .draw()
-        .map_err(drawing)
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 16)
 }

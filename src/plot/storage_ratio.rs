@@ -1,7 +1,7 @@
 //! Block size and block/primary ratio against primary size, one series per code.
 
 use super::table::Table;
-use super::{bytes_label, drawing, PlotError, FAINT, FONT, PALETTE};
+use super::{bytes_label, drawing, legend, PlotError, FAINT, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -100,26 +100,12 @@ pub fn draw<DB: DrawingBackend>(
             ))
             .map_err(drawing)?;
     }
-    sizes
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 15))
-        .draw()
-        .map_err(drawing)?;
+    legend(&mut sizes, SeriesLabelPosition::UpperLeft, 15)?;
     ratios
         .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
         .map_err(drawing)?
         .label("dashed: 1 + m/k, the limit for large blocks")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-    ratios
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 15))
-        .draw()
-        .map_err(drawing)?;
+    legend(&mut ratios, SeriesLabelPosition::UpperRight, 15)?;
     Ok(())
 }
