@@ -13,9 +13,9 @@
 use super::{DuplicatorSettings, Twist};
 use crate::actors::message::{Msg, Refusal};
 use crate::actors::miner::Miner;
-use crate::actors::{Ctx, Node, World};
+use crate::actors::{Ctx, World};
 use crate::protocol::{Chunk, ChunkId};
-use crate::sim::{ActorId, Command};
+use crate::sim::ActorId;
 use std::collections::BTreeSet;
 
 pub struct Duplicator {
@@ -61,35 +61,25 @@ impl Twist for Duplicator {
         }
     }
 
-    fn outgoing(
-        &mut self,
-        mut command: Command<Node>,
-        _: &mut Miner,
-        ctx: &mut Ctx,
-        _: &mut World,
-    ) {
-        if let Command::Send {
-            to,
-            msg: Msg::Offer { chunk: offer, .. },
-        } = &mut command
-        {
-            match offer {
-                Ok(chunk) => {
-                    let id = chunk.id();
-                    match self.handed.iter_mut().find(|(c, _)| c.id() == id) {
-                        Some((_, holders)) if !holders.contains(to) => holders.push(*to),
-                        Some(_) => {}
-                        None => self.handed.push((Chunk::clone(chunk), vec![*to])),
-                    }
+    fn sending(&mut self, to: ActorId, msg: &mut Msg, _: &mut Miner, _: &mut World) {
+        let Msg::Offer { chunk: offer, .. } = msg else {
+            return;
+        };
+        match offer {
+            Ok(chunk) => {
+                let id = chunk.id();
+                match self.handed.iter_mut().find(|(c, _)| c.id() == id) {
+                    Some((_, holders)) if !holders.contains(&to) => holders.push(to),
+                    Some(_) => {}
+                    None => self.handed.push((Chunk::clone(chunk), vec![to])),
                 }
-                Err(Refusal::NoChunk) => {
-                    if let Some(copy) = self.copy_for(*to) {
-                        *offer = Ok(Box::new(copy));
-                    }
-                }
-                Err(_) => {}
             }
+            Err(Refusal::NoChunk) => {
+                if let Some(copy) = self.copy_for(to) {
+                    *offer = Ok(Box::new(copy));
+                }
+            }
+            Err(_) => {}
         }
-        ctx.out.push(command);
     }
 }

@@ -16,9 +16,9 @@
 use super::Twist;
 use crate::actors::message::Msg;
 use crate::actors::miner::Miner;
-use crate::actors::{Ctx, Node, World};
+use crate::actors::World;
 use crate::protocol::{make_chunks, Block, BlockHeader, Chunk, ChunkAuth};
-use crate::sim::{ActorId, Command};
+use crate::sim::ActorId;
 
 #[derive(Default)]
 pub struct Equivocator {
@@ -87,34 +87,24 @@ impl Equivocator {
 }
 
 impl Twist for Equivocator {
-    fn outgoing(
-        &mut self,
-        mut command: Command<Node>,
-        miner: &mut Miner,
-        ctx: &mut Ctx,
-        world: &mut World,
-    ) {
-        match &mut command {
-            Command::Send {
-                to,
-                msg: Msg::Headers { headers, .. },
-            } if sees_second(*to) && !headers.is_empty() => {
+    fn sending(&mut self, to: ActorId, msg: &mut Msg, miner: &mut Miner, world: &mut World) {
+        if !sees_second(to) {
+            return;
+        }
+        match msg {
+            Msg::Headers { headers, .. } if !headers.is_empty() => {
                 self.catch_up(miner, world);
                 for header in headers.iter_mut() {
                     *header = self.second[header.height as usize].clone();
                 }
             }
-            Command::Send {
-                to,
-                msg: Msg::Offer {
-                    chunk: Ok(chunk), ..
-                },
-            } if sees_second(*to) && chunk.header.height > 0 => {
+            Msg::Offer {
+                chunk: Ok(chunk), ..
+            } if chunk.header.height > 0 => {
                 let (height, index) = (chunk.header.height, chunk.header.index);
                 **chunk = self.second_chunk(height, index, miner, world);
             }
             _ => {}
         }
-        ctx.out.push(command);
     }
 }

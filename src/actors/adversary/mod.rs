@@ -100,15 +100,23 @@ trait Twist {
         let _ = (miner, ctx, world);
     }
 
-    /// One command the miner emitted: push what goes out in its place.
+    /// A message the miner sends to `to`, changed in place before it goes out.
+    fn sending(&mut self, to: ActorId, msg: &mut Msg, miner: &mut Miner, world: &mut World) {
+        let _ = (to, msg, miner, world);
+    }
+
+    /// One command the miner emitted: push what goes out in its place. By default every
+    /// message goes out as [`Twist::sending`] left it, and everything else unchanged.
     fn outgoing(
         &mut self,
-        command: Command<Node>,
+        mut command: Command<Node>,
         miner: &mut Miner,
         ctx: &mut Ctx,
         world: &mut World,
     ) {
-        let _ = (miner, world);
+        if let Command::Send { to, msg } = &mut command {
+            self.sending(*to, msg, miner, world);
+        }
         ctx.out.push(command);
     }
 }

@@ -9,9 +9,9 @@
 use super::{Corrupts, TampererSettings, Twist};
 use crate::actors::message::Msg;
 use crate::actors::miner::Miner;
-use crate::actors::{Ctx, Node, World};
+use crate::actors::World;
 use crate::protocol::{Chunk, ChunkProof, Hash, Signature};
-use crate::sim::Command;
+use crate::sim::ActorId;
 use std::sync::Arc;
 
 pub struct Tamperer {
@@ -42,70 +42,61 @@ fn forge_proof(chunk: &mut Chunk) {
 }
 
 impl Twist for Tamperer {
-    fn outgoing(
-        &mut self,
-        mut command: Command<Node>,
-        _: &mut Miner,
-        ctx: &mut Ctx,
-        _: &mut World,
-    ) {
-        if let Command::Send { msg, .. } = &mut command {
-            match (self.corrupts, msg) {
-                (
-                    Corrupts::File,
-                    Msg::File {
-                        answer: Some(answer),
-                        ..
-                    },
-                ) => {
-                    let (record, _) = Arc::make_mut(answer);
-                    record.payload = record.payload.with_flipped_byte(0);
-                }
-                (
-                    Corrupts::ChunkData,
-                    Msg::Offer {
-                        chunk: Ok(chunk), ..
-                    },
-                ) => {
-                    chunk.data = chunk.data.with_flipped_byte(0);
-                }
-                (
-                    Corrupts::ChunkData,
-                    Msg::ForeignChunk {
-                        answer: Some(answer),
-                        ..
-                    },
-                ) => {
-                    let (chunk, _) = Arc::make_mut(answer);
-                    chunk.data = chunk.data.with_flipped_byte(0);
-                }
-                (
-                    Corrupts::ChunkProof,
-                    Msg::Offer {
-                        chunk: Ok(chunk), ..
-                    },
-                ) => forge_proof(chunk),
-                (
-                    Corrupts::ChunkProof,
-                    Msg::ForeignChunk {
-                        answer: Some(answer),
-                        ..
-                    },
-                ) => {
-                    let (_, proof) = Arc::make_mut(answer);
-                    match proof.siblings.first_mut() {
-                        Some(sibling) => *sibling = Hash(sibling.0.map(|b| b ^ 0x01)),
-                        None => proof.index ^= 1,
-                    }
-                }
-                (Corrupts::HeaderSignature, Msg::Headers { headers, .. }) => {
-                    if let Some(header) = headers.last_mut() {
-                        header.signature = flipped(&header.signature);
-                    }
-                }
-                _ => {}
+    fn sending(&mut self, _: ActorId, msg: &mut Msg, _: &mut Miner, _: &mut World) {
+        match (self.corrupts, msg) {
+            (
+                Corrupts::File,
+                Msg::File {
+                    answer: Some(answer),
+                    ..
+                },
+            ) => {
+                let (record, _) = Arc::make_mut(answer);
+                record.payload = record.payload.with_flipped_byte(0);
             }
+            (
+                Corrupts::ChunkData,
+                Msg::Offer {
+                    chunk: Ok(chunk), ..
+                },
+            ) => {
+                chunk.data = chunk.data.with_flipped_byte(0);
+            }
+            (
+                Corrupts::ChunkData,
+                Msg::ForeignChunk {
+                    answer: Some(answer),
+                    ..
+                },
+            ) => {
+                let (chunk, _) = Arc::make_mut(answer);
+                chunk.data = chunk.data.with_flipped_byte(0);
+            }
+            (
+                Corrupts::ChunkProof,
+                Msg::Offer {
+                    chunk: Ok(chunk), ..
+                },
+            ) => forge_proof(chunk),
+            (
+                Corrupts::ChunkProof,
+                Msg::ForeignChunk {
+                    answer: Some(answer),
+                    ..
+                },
+            ) => {
+                let (_, proof) = Arc::make_mut(answer);
+                match proof.siblings.first_mut() {
+                    Some(sibling) => *sibling = Hash(sibling.0.map(|b| b ^ 0x01)),
+                    None => proof.index ^= 1,
+                }
+            }
+            (Corrupts::HeaderSignature, Msg::Headers { headers, .. }) => {
+                if let Some(header) = headers.last_mut() {
+                    header.signature = flipped(&header.signature);
+                }
+            }
+            _ => {}
         }
-        ctx.out.push(command);
     }
 }
