@@ -64,6 +64,7 @@ pub mod experiments;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod heal;
 pub mod invariants;
 pub mod plot;
 pub mod progress;

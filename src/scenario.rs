@@ -6,6 +6,7 @@
 
 use crate::actors::{Adversaries, Behaviour, MinerConfig, MinerSettings, Roster};
 use crate::chaos::{Chaos, Drawn};
+use crate::heal::{default_within, Heal, HealPlan};
 use crate::protocol::params::MAX_CHUNKS;
 use crate::protocol::{Params, Placement};
 use crate::sim::churn::ChurnModel;
@@ -74,6 +75,10 @@ pub struct Scenario {
     /// Ranges the seed draws fault settings from (chaos mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<Chaos>,
+    /// When the faults stop, and how soon after the network must converge (the liveness
+    /// invariant is checked only in a run that heals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heal: Option<Heal>,
     /// Miners that join after the start, on top of `miners`.
     #[serde(default)]
     pub joins: Vec<Join>,
@@ -240,7 +245,36 @@ impl Scenario {
         self.check_times()?;
         self.check_experiment()?;
         self.check_churn()?;
+        self.check_heal()?;
         self.check_network()
+    }
+
+    fn check_heal(&self) -> Result<(), ScenarioError> {
+        let last_join = self.joins.iter().map(|join| join.at).fold(0.0, f64::max);
+        match (&self.heal, self.heal_within()) {
+            (Some(heal), Some(within)) => heal
+                .check(self.duration, last_join, within)
+                .map_err(|(field, value, rule)| invalid(field, value, rule)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Seconds the network may take to converge after its heal: `heal.within`, or the
+    /// default derived from the settings; `None` if the scenario does not heal.
+    pub fn heal_within(&self) -> Option<f64> {
+        let heal = self.heal.as_ref()?;
+        let derived = || default_within(self.blocks, &self.miner, self.patients.interval);
+        Some(heal.within.unwrap_or_else(derived))
+    }
+
+    /// The heal of a run with `seed`, if the scenario heals. Its deadline counts from the
+    /// heal or the last join, whichever comes later: a miner alone cannot place a chunk.
+    pub fn heal_plan(&self, seed: u64) -> Option<HealPlan> {
+        let within = Time::from_secs_f64(self.heal_within()?);
+        let mut plan = self.heal.as_ref()?.plan(seed, within.as_secs_f64());
+        let last_join = self.joins.iter().map(|join| join.at).fold(0.0, f64::max);
+        plan.deadline = plan.at.max(Time::from_secs_f64(last_join)) + within;
+        Some(plan)
     }
 
     fn check_sizes(&self) -> Result<(), ScenarioError> {
@@ -522,25 +556,32 @@ impl Scenario {
     }
 
     /// The scenario with the faults `seed` draws from its `[chaos]` ranges (unchanged
-    /// without one), and what was drawn.
+    /// without one) and its heal time in the network, and what was drawn.
     pub fn with_chaos(&self, seed: u64) -> (Scenario, Drawn) {
-        let Some(chaos) = &self.chaos else {
-            return (self.clone(), Drawn::default());
-        };
-        let draw = chaos.draw(seed, self.total_miners(), self.duration);
         let mut drawn = Scenario {
             chaos: None,
             ..self.clone()
         };
-        let network = &mut drawn.network;
-        network.loss = draw.loss.unwrap_or(network.loss);
-        network.duplicate = draw.duplicate.unwrap_or(network.duplicate);
-        network.jitter_ms = draw.jitter_ms.unwrap_or(network.jitter_ms);
-        network.partitions.extend(draw.partition);
-        if draw.churn.is_some() {
-            drawn.churn = draw.churn;
+        let mut record = Drawn::default();
+        if let Some(chaos) = &self.chaos {
+            let draw = chaos.draw(seed, self.total_miners(), self.duration);
+            let network = &mut drawn.network;
+            network.loss = draw.loss.unwrap_or(network.loss);
+            network.duplicate = draw.duplicate.unwrap_or(network.duplicate);
+            network.jitter_ms = draw.jitter_ms.unwrap_or(network.jitter_ms);
+            network.partitions.extend(draw.partition);
+            if draw.churn.is_some() {
+                drawn.churn = draw.churn;
+            }
+            record = draw.drawn;
         }
-        (drawn, draw.drawn)
+        if let Some(plan) = self.heal_plan(seed) {
+            drawn.network.heal = Some(plan.at);
+            record
+                .0
+                .push(("heal", format!("{:.0}s", plan.at.as_secs_f64())));
+        }
+        (drawn, record)
     }
 
     /// The actor numbering of a run of this scenario.

@@ -8,11 +8,13 @@ use crate::actors::{
     Behaviour, Exchange, Hostile, Miner, Msg, Node, Observation, Patient, Roster, World,
 };
 use crate::chaos::Drawn;
+use crate::heal::HealPlan;
 use crate::invariants::{self, Invariant, Violation};
+use crate::invariants::{Liveness, Verdict};
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Codec, Hash, KeyPair};
 use crate::scenario::Scenario;
-use crate::sim::churn::Change;
+use crate::sim::churn::{healed, Change};
 use crate::sim::{
     stream, Engine, EngineStats, EventKind, EventRecord, Level, LogLine, NetworkModel, Observer,
     Presence, RunEnd, Time, View,
@@ -41,6 +43,12 @@ pub struct Outcome {
     pub violation: Option<Violation>,
     /// The fault settings the seed drew in chaos mode (empty otherwise).
     pub chaos: Drawn,
+    /// When the faults stopped and the network had to converge by, if the run healed.
+    pub heal: Option<HealPlan>,
+    /// How long after the heal the network converged (`None`: it did not, or no heal).
+    pub converged_after: Option<Time>,
+    /// What the liveness check last found, if the run healed.
+    pub liveness: Option<Verdict>,
 }
 
 fn miners_of(engine: &Engine<Node>) -> Vec<(Presence, &Miner)> {
@@ -175,7 +183,11 @@ fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) 
     }
     if let Some(churn) = &scenario.churn {
         let joined = scenario.miner_starts();
-        for event in churn.schedule(&joined, until, &mut stream(seed, "churn", 0)) {
+        let mut events = churn.schedule(&joined, until, &mut stream(seed, "churn", 0));
+        if let Some(heal) = scenario.network.heal {
+            events = healed(events, heal);
+        }
+        for event in events {
             let actor = roster.miner(event.member);
             match event.change {
                 Change::Down => engine.schedule_down(actor, event.at, false),
@@ -209,6 +221,8 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     }
     let mut checks = invariants::during_run();
     checks.extend(hooks.invariants);
+    let heal = scenario.heal_plan(seed);
+    let mut liveness = heal.map(|plan| Liveness::new(plan, &scenario.protocol));
     let mut broken = "";
     let mut watcher = hooks.watcher;
     // Signature checks made by the invariants and the summary, counted apart from the
@@ -220,10 +234,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
                 watch(event, seen);
             }
             let before = world.verifier.stats;
-            let result = checks.iter_mut().try_for_each(|invariant| {
-                broken = invariant.rule();
-                invariant.check(event, seen, run, world)
-            });
+            let during = checks.iter_mut().map(|check| check.as_mut());
+            let result = during
+                .chain(liveness.as_mut().map(|l| l as &mut dyn Invariant))
+                .try_for_each(|invariant| {
+                    broken = invariant.rule();
+                    invariant.check(event, seen, run, world)
+                });
             checked.add(world.verifier.stats.since(before));
             result
         };
@@ -249,7 +266,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
             finished: miner.is_done(),
             stalled_with: miner.stalled_draft(),
             unplaced_chunks: miner.unplaced_chunks(),
-            waiting: miner.waiting_records(),
+            waiting: miner.waiting_records().to_vec(),
             presence,
             retired: miner.retired().to_vec(),
         })
@@ -257,6 +274,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
     let before = world.verifier.stats;
     let summary = Summary::of(&world.params, &world.codec, &miners, &mut world.verifier);
     let digest = digest(engine.journal_digest(), &miners);
+    let ended = liveness
+        .as_mut()
+        .and_then(|check| check.finish(&engine.view(), engine.now()).err());
     let violation = match engine.stopped() {
         Some(stop) => Some(Violation {
             time: stop.record.time,
@@ -275,7 +295,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
             &summary,
             engine.now(),
             &mut world.verifier,
-        ),
+        )
+        .or(ended.map(|detail| Violation {
+            time: engine.now(),
+            event: None,
+            rule: Liveness::RULE,
+            detail,
+        })),
     };
     checked.add(world.verifier.stats.since(before));
     Outcome {
@@ -293,6 +319,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
         digest,
         violation,
         chaos: drawn,
+        heal,
+        converged_after: liveness.as_ref().and_then(Liveness::converged_after),
+        liveness: liveness.as_ref().and_then(|check| check.verdict().cloned()),
     }
 }
 

@@ -223,12 +223,14 @@ impl Holdings {
         }
     }
 
+    /// Distinct chunks of block `height` of `branch` on running branches.
+    pub fn running(&self, branch: BranchId, height: u64) -> usize {
+        count(&self.live, branch, height)
+    }
+
     /// The status of block `height` of `branch` under a `k`-of-m code.
     pub fn status(&self, k: u16, branch: BranchId, height: u64) -> BlockStatus {
-        let count = |placed: &Placed| {
-            let ids = placed.get(&branch);
-            ids.map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
-        };
+        let count = |placed: &Placed| count(placed, branch, height);
         let k = k as usize;
         if count(&self.anywhere) < k {
             BlockStatus::NeverPlaced
@@ -240,6 +242,12 @@ impl Holdings {
             BlockStatus::Recoverable
         }
     }
+}
+
+/// Distinct chunks of block `height` of `branch` in `placed`.
+fn count(placed: &Placed, branch: BranchId, height: u64) -> usize {
+    let ids = placed.get(&branch);
+    ids.map_or(0, |ids| ids.iter().filter(|id| id.height == height).count())
 }
 
 fn placed_chunks<'a>(holders: impl Iterator<Item = &'a [Block]>) -> Placed {

@@ -65,6 +65,22 @@ impl Patient {
     }
 
     /// The first record goes out half an interval in, so it is waiting when blocks start.
+    /// The miner the patient sends its records to.
+    pub fn miner(&self) -> ActorId {
+        self.miner
+    }
+
+    /// Records the patient has yet to send, or sent and not seen acknowledged.
+    pub fn unsettled(&self) -> u64 {
+        self.remaining + self.unacknowledged.len() as u64
+    }
+
+    /// The longest a patient whose record went unacknowledged waits before sending it
+    /// again: `interval` doubled `MAX_DOUBLINGS` times.
+    pub fn longest_wait(interval: Time) -> Time {
+        interval.times(1 << MAX_DOUBLINGS)
+    }
+
     pub fn start(&mut self, ctx: &mut Ctx) {
         ctx.set_timer(Time(self.interval.0 / 2), PatientTimer::NextRecord);
     }

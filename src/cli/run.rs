@@ -112,6 +112,18 @@ fn print_summary(outcome: &RunOutcome) {
     if !outcome.chaos.0.is_empty() {
         say!("  faults drawn      {}", outcome.chaos);
     }
+    if let (Some(plan), Some(verdict)) = (outcome.heal, &outcome.liveness) {
+        let converged = match outcome.converged_after {
+            Some(after) => format!("converged {after} after it"),
+            None => format!("not converged by {}", plan.deadline),
+        };
+        say!(
+            "  heal              faults stopped at {}, {converged}; blocks short of k chunks on running branches: {} newest, {} older",
+            plan.at,
+            verdict.stranded_last,
+            verdict.stranded_older
+        );
+    }
     say!(
         "  miners            {} ({} finished their blocks)",
         s.miners,

@@ -1,5 +1,6 @@
 //! The plain experiment: a run's summary as one row.
 
+use crate::sim::Time;
 use crate::simulation::Outcome;
 
 pub const COLUMNS: &[&str] = &[
@@ -23,6 +24,10 @@ pub const COLUMNS: &[&str] = &[
     "messages",
     "events",
     "end_time_s",
+    "heal_s",
+    "converged_after_s",
+    "stranded_newest",
+    "stranded_older",
 ];
 
 pub fn row(outcome: &Outcome) -> Vec<String> {
@@ -50,5 +55,13 @@ pub fn row(outcome: &Outcome) -> Vec<String> {
     ];
     let mut row: Vec<String> = numbers.iter().map(u64::to_string).collect();
     row.push(format!("{:.3}", outcome.end_time.as_secs_f64()));
+    // Empty where the run did not heal, or did not converge.
+    let seconds =
+        |time: Option<Time>| time.map_or(String::new(), |t| format!("{:.3}", t.as_secs_f64()));
+    row.push(seconds(outcome.heal.map(|plan| plan.at)));
+    row.push(seconds(outcome.converged_after));
+    let verdict = outcome.liveness.as_ref();
+    row.push(verdict.map_or(String::new(), |v| v.stranded_last.to_string()));
+    row.push(verdict.map_or(String::new(), |v| v.stranded_older.to_string()));
     row
 }

@@ -14,14 +14,20 @@
 //! - every block rebuilt from chunks equals the block its miner made;
 //! - no block is unrecoverable while `k` holders of distinct chunks of it are running.
 //!
+//! In a run that heals, after the heal ([`Liveness`]):
+//! - within the bound, every record the patients of an honest running miner submitted is
+//!   sealed in one of its blocks.
+//!
 //! The checks during the run are [`Invariant`]s. They learn what changed from the
 //! observations the event's handler reported and from the engine's view of who is running,
 //! never by reading a miner's state and diffing it. Tests add deliberately broken ones to
 //! show that a violation stops the run at its event and replays to the same one.
 
+mod liveness;
 mod recoverable_blocks;
 mod valid_blocks;
 
+pub use liveness::{Liveness, Verdict};
 pub use recoverable_blocks::{rebuilds_as_made, BlocksStayRecoverable};
 pub use valid_blocks::BlocksStayValid;
 

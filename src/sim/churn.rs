@@ -12,6 +12,7 @@ use rand::seq::index::sample;
 use rand::Rng as _;
 use rand_distr::{Distribution as _, Exp, Weibull};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A distribution of durations, in seconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -209,6 +210,34 @@ impl ChurnModel {
     }
 }
 
+/// `events` with the faults stopped at `heal`: every change from then on is dropped, and
+/// each member down at that moment comes back at `heal` with its data. A member that left
+/// for good stays gone: a departure is not a fault that heals.
+pub fn healed(events: Vec<ChurnEvent>, heal: Time) -> Vec<ChurnEvent> {
+    let mut kept: Vec<ChurnEvent> = events.into_iter().filter(|e| e.at < heal).collect();
+    // Each member's state at the heal is its latest change (bursts come after the members'
+    // own schedules, so ties in time go to the later entry).
+    let mut last: BTreeMap<usize, (Time, usize, Change)> = BTreeMap::new();
+    for (order, event) in kept.iter().enumerate() {
+        let latest = last
+            .entry(event.member)
+            .or_insert((event.at, order, event.change));
+        if (event.at, order) >= (latest.0, latest.1) {
+            *latest = (event.at, order, event.change);
+        }
+    }
+    for (member, (_, _, change)) in last {
+        if change == Change::Down {
+            kept.push(ChurnEvent {
+                at: heal,
+                member,
+                change: Change::Up { wiped: false },
+            });
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +302,44 @@ mod tests {
             "{events:?}"
         );
         assert_eq!(events.len(), 3);
+    }
+
+    #[test]
+    fn a_heal_drops_later_changes_and_brings_back_whoever_is_down_but_not_who_left() {
+        let heal = Time::from_secs_f64(1_000.0);
+        let mut churn = model(0.3);
+        churn.bursts = vec![Burst {
+            at: 990.0,
+            duration: 50.0,
+            count: 2,
+        }];
+        let events = churn.schedule(
+            &[Time::ZERO; 8],
+            Time::from_secs_f64(5_000.0),
+            &mut stream(5, "churn", 0),
+        );
+        let kept = healed(events.clone(), heal);
+        assert!(kept.iter().all(|e| e.at <= heal));
+        for member in 0..8 {
+            let before: Vec<&ChurnEvent> = events
+                .iter()
+                .filter(|e| e.member == member && e.at < heal)
+                .collect();
+            let left = before.iter().any(|e| e.change == Change::Leave);
+            let back = kept.iter().any(|e| {
+                e.member == member && e.at == heal && e.change == (Change::Up { wiped: false })
+            });
+            let down_at_heal = before
+                .iter()
+                .enumerate()
+                .max_by_key(|(order, e)| (e.at, *order))
+                .is_some_and(|(_, e)| e.change == Change::Down);
+            assert_eq!(back, down_at_heal && !left, "member {member}: {before:?}");
+        }
+        assert!(
+            kept.iter().any(|e| e.at == heal),
+            "the burst at 990 s is healed at 1000 s"
+        );
     }
 
     #[test]

@@ -301,7 +301,7 @@ impl<A: Actor> Engine<A> {
     }
 
     /// The run as a check sees it.
-    fn view(&self) -> View<'_, A> {
+    pub fn view(&self) -> View<'_, A> {
         View {
             actors: &self.actors,
             alive: &self.alive,
@@ -542,7 +542,9 @@ impl<A: Actor> Engine<A> {
             self.stats.messages_cut += 1;
             return;
         }
-        let delays = self.network.deliveries(from, to, &mut self.network_rng);
+        let delays = self
+            .network
+            .deliveries(from, to, now, &mut self.network_rng);
         let copies = delays.iter().flatten().count();
         if copies == 0 {
             self.stats.messages_lost += 1;

@@ -4,8 +4,10 @@
 //! another at the bandwidth, so a burst of large messages queues ([`Uplinks`]). Then it
 //! travels for a latency draw (plus optional jitter), plus the fixed latency between the
 //! regions of its ends when the network has regions; it is lost or duplicated with fixed probabilities, and dropped while a
-//! partition separates its ends. The model is a pure function of its settings and the
-//! network's random stream, and knows nothing of what the messages carry.
+//! partition separates its ends. From the heal on (when a run has one), nothing is lost,
+//! duplicated or delayed by jitter and no partition cuts, so every fault of the links stops
+//! at one instant, here, whatever drew it. The model is a pure function of its settings and
+//! the network's random stream, and knows nothing of what the messages carry.
 
 use super::actor::ActorId;
 use super::random::Rng;
@@ -93,6 +95,9 @@ pub struct NetworkModel {
     /// Where each actor is; set by the run, not by the file.
     #[serde(skip)]
     pub sites: Sites,
+    /// When the faults stop (the `[heal]` table); set by the run, not by this table.
+    #[serde(skip)]
+    pub heal: Option<Time>,
 }
 
 impl Default for NetworkModel {
@@ -106,6 +111,7 @@ impl Default for NetworkModel {
             partitions: Vec::new(),
             regions: None,
             sites: Sites::default(),
+            heal: None,
         }
     }
 }
@@ -124,12 +130,18 @@ impl Latency {
 }
 
 impl NetworkModel {
+    /// Whether the faults have stopped by `now`.
+    fn is_healed(&self, now: Time) -> bool {
+        self.heal.is_some_and(|heal| now >= heal)
+    }
+
     /// Whether a partition separates `from` and `to` at `now`.
     pub fn cut(&self, from: ActorId, to: ActorId, now: Time) -> bool {
-        self.partitions.iter().any(|p| {
-            let inside = |actor| self.sites.of(actor).is_some_and(|s| p.sites.contains(&s));
-            p.start <= now && now < p.end && inside(from) != inside(to)
-        })
+        !self.is_healed(now)
+            && self.partitions.iter().any(|p| {
+                let inside = |actor| self.sites.of(actor).is_some_and(|s| p.sites.contains(&s));
+                p.start <= now && now < p.end && inside(from) != inside(to)
+            })
     }
 
     /// How long pushing `size` bytes onto a link takes.
@@ -141,9 +153,9 @@ impl NetworkModel {
     }
 
     /// The travel time of a message from `from` to `to` once it has left its sender's link,
-    /// or `None` if it is lost.
-    pub fn delay(&self, from: ActorId, to: ActorId, rng: &mut Rng) -> Option<Time> {
-        if self.loss > 0.0 && rng.gen_bool(self.loss.min(1.0)) {
+    /// or `None` if it is lost; `healed`: the faults have stopped.
+    fn delay(&self, from: ActorId, to: ActorId, healed: bool, rng: &mut Rng) -> Option<Time> {
+        if !healed && self.loss > 0.0 && rng.gen_bool(self.loss.min(1.0)) {
             return None;
         }
         let mut ms = self.latency.sample_ms(rng);
@@ -151,19 +163,29 @@ impl NetworkModel {
             let (a, b) = (self.sites.of(from), self.sites.of(to));
             ms += regions.latency_ms[regions.region(a)][regions.region(b)];
         }
-        if self.jitter_ms > 0.0 {
+        if !healed && self.jitter_ms > 0.0 {
             ms += rng.gen_range(0.0..self.jitter_ms);
         }
         Some(Time::from_secs_f64(ms / 1e3))
     }
 
-    /// Travel times of the copies of one message that arrive: none if it is lost, two if it
-    /// is duplicated (partitions are checked apart, with [`NetworkModel::cut`]). An array,
-    /// not a vector: every message passes here, and an allocation each showed in profiles.
-    pub fn deliveries(&self, from: ActorId, to: ActorId, rng: &mut Rng) -> [Option<Time>; 2] {
-        let duplicated = self.duplicate > 0.0 && rng.gen_bool(self.duplicate.min(1.0));
-        let first = self.delay(from, to, rng);
-        let second = duplicated.then(|| self.delay(from, to, rng)).flatten();
+    /// Travel times of the copies of one message sent at `now` that arrive: none if it is
+    /// lost, two if it is duplicated (partitions are checked apart, with
+    /// [`NetworkModel::cut`]). An array, not a vector: every message passes here, and an
+    /// allocation each showed in profiles.
+    pub fn deliveries(
+        &self,
+        from: ActorId,
+        to: ActorId,
+        now: Time,
+        rng: &mut Rng,
+    ) -> [Option<Time>; 2] {
+        let healed = self.is_healed(now);
+        let duplicated = !healed && self.duplicate > 0.0 && rng.gen_bool(self.duplicate.min(1.0));
+        let first = self.delay(from, to, healed, rng);
+        let second = duplicated
+            .then(|| self.delay(from, to, healed, rng))
+            .flatten();
         match first {
             Some(_) => [first, second],
             None => [second, None],
@@ -223,7 +245,7 @@ mod tests {
             ..NetworkModel::default()
         };
         let mut rng = stream(1, "network", 0);
-        let mut delay = |from, to| model.delay(from, to, &mut rng).unwrap();
+        let mut delay = |from, to| model.delay(from, to, false, &mut rng).unwrap();
         assert_eq!(delay(0, 1), Time(110_000));
         assert_eq!(delay(1, 0), Time(210_000));
         assert_eq!(delay(1, 2), Time(12_000));
@@ -242,7 +264,7 @@ mod tests {
         };
         let mut rng = stream(1, "network", 0);
         let lost = (0..10_000)
-            .filter(|_| model.delay(0, 1, &mut rng).is_none())
+            .filter(|_| model.delay(0, 1, false, &mut rng).is_none())
             .count();
         assert!((2_200..2_800).contains(&lost), "{lost}");
     }
@@ -299,6 +321,43 @@ mod fault_tests {
     }
 
     #[test]
+    fn from_the_heal_on_nothing_is_cut_lost_duplicated_or_jittered() {
+        let model = NetworkModel {
+            loss: 0.5,
+            duplicate: 0.5,
+            jitter_ms: 100.0,
+            partitions: vec![Partition {
+                start: Time(10),
+                end: Time(1_000),
+                sites: [5].into(),
+            }],
+            sites: Sites {
+                of_actor: vec![Some(5), Some(6)],
+            },
+            heal: Some(Time(500)),
+            ..NetworkModel::default()
+        };
+        assert!(
+            model.cut(0, 1, Time(499)),
+            "the partition holds before the heal"
+        );
+        assert!(!model.cut(0, 1, Time(500)));
+        let mut rng = stream(1, "network", 0);
+        let before: Vec<_> = (0..200)
+            .map(|_| model.deliveries(0, 1, Time(499), &mut rng))
+            .collect();
+        assert!(
+            before.iter().any(|copies| copies[0].is_none()),
+            "no loss before"
+        );
+        let after: Vec<_> = (0..200)
+            .map(|_| model.deliveries(0, 1, Time(500), &mut rng))
+            .collect();
+        let calm = [Some(Time::from_secs_f64(0.02)), None];
+        assert!(after.iter().all(|copies| *copies == calm), "{after:?}");
+    }
+
+    #[test]
     fn duplication_delivers_two_copies_about_as_often_as_asked() {
         let model = NetworkModel {
             duplicate: 0.3,
@@ -306,7 +365,7 @@ mod fault_tests {
         };
         let mut rng = stream(1, "network", 0);
         let twice = (0..10_000)
-            .filter(|_| model.deliveries(0, 1, &mut rng)[1].is_some())
+            .filter(|_| model.deliveries(0, 1, Time::ZERO, &mut rng)[1].is_some())
             .count();
         assert!((2_700..3_300).contains(&twice), "{twice}");
     }
@@ -319,7 +378,7 @@ mod fault_tests {
         };
         let mut rng = stream(1, "network", 0);
         let delays: Vec<Time> = (0..100)
-            .map(|_| model.delay(0, 1, &mut rng).unwrap())
+            .map(|_| model.delay(0, 1, false, &mut rng).unwrap())
             .collect();
         assert!(delays.windows(2).any(|pair| pair[1] < pair[0]));
         assert!(delays

@@ -5,6 +5,7 @@ mod adversaries;
 mod engine;
 mod faults;
 mod invariants;
+mod liveness;
 mod startup;
 
 use medilanac::scenario::{Scenario, DEFAULT};

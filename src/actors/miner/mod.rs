@@ -134,9 +134,11 @@ impl Miner {
         self.disk.chain.tip()
     }
 
-    /// Whether the miner added all the blocks it was asked to.
+    /// Whether the miner added all the blocks it was asked to and sealed every record it
+    /// accepted: a record acknowledged to its patient is never left out of a block because
+    /// the block count ran out.
     pub fn is_done(&self) -> bool {
-        self.disk.chain.tip().next_height() > self.config.blocks
+        self.disk.chain.tip().next_height() > self.config.blocks && self.disk.pending.is_empty()
     }
 
     /// Foreign chunks the miner has gathered for a block it could not finish.
@@ -152,8 +154,39 @@ impl Miner {
     }
 
     /// Records accepted but not in a block yet, those of an unfinished draft included.
-    pub fn waiting_records(&self) -> Vec<Record> {
-        self.disk.pending.clone()
+    pub fn waiting_records(&self) -> &[Record] {
+        &self.disk.pending
+    }
+
+    /// What the miner is waiting on at `now`, in words, for reports of a run that did not
+    /// converge: the block it builds and what its draft gathered, its peers by standing,
+    /// and its open requests.
+    pub fn waiting_for(&self, now: Time) -> String {
+        let height = self.tip().next_height();
+        let work = match self.draft_gathered() {
+            Some((chunks, bytes)) => {
+                format!("block {height} gathered {chunks} foreign chunks ({bytes} bytes)")
+            }
+            None if self.disk.pending.is_empty() => format!("block {height} has no records"),
+            None => format!(
+                "block {height} not started, {} records",
+                self.disk.pending.len()
+            ),
+        };
+        let peers: Vec<&peers::Peer> = self.disk.peers.iter().map(|(_, peer)| peer).collect();
+        let trusted = peers.iter().filter(|p| p.is_trusted(now)).count();
+        let barred = peers.iter().filter(|p| !p.may_supply()).count();
+        let open: Vec<String> = self
+            .mem
+            .requests
+            .iter()
+            .map(|r| format!("{:?} from actor {}", r.purpose.kind(), r.peer))
+            .collect();
+        format!(
+            "{work}; {} peers known, {trusted} trusted, {barred} barred; requests open: [{}]",
+            peers.len(),
+            open.join(", ")
+        )
     }
 
     /// Own chunks no holder has confirmed embedding.
@@ -406,6 +439,10 @@ impl Miner {
         }
         let (patient, sequence) = (record.patient, record.sequence);
         if self.disk.kept.insert((patient, sequence)) {
+            // A finished miner has no block timer armed: the record wakes it.
+            if self.is_done() {
+                ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
+            }
             self.disk.pending.push(record);
             ctx.observe(Observation::RecordStored { patient, sequence });
         }

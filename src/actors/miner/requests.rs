@@ -137,6 +137,11 @@ impl Requests {
         self.busy_peers[kind as usize]
     }
 
+    /// Every open request, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Request> {
+        self.open.values()
+    }
+
     pub fn get(&self, id: u64) -> Option<&Request> {
         self.open.get(&id)
     }

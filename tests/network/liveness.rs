@@ -1,0 +1,197 @@
+//! Liveness after the heal: once the faults stop, the network must get its work done within
+//! the bound, and a network that does not is a failed run, with what is pending.
+
+use super::scenario;
+use medilanac::actors::Behaviour;
+use medilanac::heal::{Heal, HealAt};
+use medilanac::invariants::Liveness;
+use medilanac::scenario::{Join, Scenario, ScenarioError};
+use medilanac::sim::network::Partition;
+use medilanac::sim::{EventRecord, Time};
+use medilanac::simulation::{run, run_with, Hooks, Outcome};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+fn heal_at(at: f64) -> Option<Heal> {
+    Some(Heal {
+        at: HealAt::At(at),
+        within: None,
+    })
+}
+
+/// The default network with miners 0 to 2 cut off from the rest for its whole first day.
+fn cut_off(heal: Option<Heal>) -> Scenario {
+    scenario(|s| {
+        s.network.partitions = vec![Partition {
+            start: Time::ZERO,
+            end: Time::from_secs_f64(80_000.0),
+            sites: [0, 1, 2].into(),
+        }];
+        s.heal = heal;
+    })
+}
+
+/// Cut off until the heal, miners 0 to 2 fall behind while the seven others finish; after
+/// it, they need foreign chunks to seal their records, and the others, done, build nothing
+/// that could supply them. The liveness check names the three, and only them.
+#[test]
+fn after_a_healed_partition_the_miners_left_behind_strand_for_want_of_chunks() {
+    let healed = run(&cut_off(heal_at(300.0)), 2, None);
+    let broken = healed.violation.clone().expect("the three strand");
+    assert_eq!(broken.rule, Liveness::RULE);
+    for number in 0..10 {
+        let named = broken.detail.contains(&format!("miner {number}: "));
+        assert_eq!(named, number < 3, "miner {number}: {}", broken.detail);
+    }
+    assert!(broken.detail.contains("records not in a block yet"));
+    assert!(healed.miners[3..].iter().all(|m| m.finished));
+    // The heal did end the partition: unhealed, miner 0 seals its last block only once
+    // the partition ends at 80,000 s; healed, long before.
+    let last = |o: &Outcome| o.miners[0].blocks.last().unwrap().header.time;
+    let unhealed = run(&cut_off(None), 2, None);
+    assert!(last(&unhealed) > 80_000_000_000, "{}", last(&unhealed));
+    assert!(last(&healed) < 80_000_000_000, "{}", last(&healed));
+}
+
+/// Every event (time, actor, kind) of a run with `seed`, up to `until`. Not the sequence
+/// numbers: a heal drops the churn scheduled after it, and those events were numbered
+/// when the run was set up.
+fn events_until(network: &Scenario, seed: u64, until: Time) -> Vec<String> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let kept = seen.clone();
+    let hooks = Hooks {
+        watcher: Some(Box::new(move |event: &EventRecord, _| {
+            if event.time < until {
+                let told = format!("{} {} {:?}", event.time, event.actor, event.kind);
+                kept.borrow_mut().push(told);
+            }
+        })),
+        ..Hooks::default()
+    };
+    run_with(network, seed, hooks);
+    Rc::try_unwrap(seen).unwrap().into_inner()
+}
+
+#[test]
+fn before_its_heal_a_chaos_run_is_the_same_run_as_without_one() {
+    let text = include_str!("../../scenarios/chaos.toml");
+    let mut healing = Scenario::parse(text).unwrap();
+    healing.heal = heal_at(900.0);
+    let mut endless = healing.clone();
+    endless.heal = None;
+    let until = Time::from_secs_f64(900.0);
+    let before = events_until(&healing, 11, until);
+    assert!(before.len() > 1_000, "{} events", before.len());
+    assert_eq!(before, events_until(&endless, 11, until));
+    let healed = run(&healing, 11, None);
+    assert_eq!(healed.heal.map(|plan| plan.at), Some(until));
+    assert!(healed.chaos.to_string().contains("heal = 900s"));
+}
+
+/// Ten miners, the first alone and the others joining one every 40 s, with no fault at all:
+/// by the time the last ones join, the early ones have finished and built nothing more, so
+/// the chunks the late ones need to seal their records (rule 8, distinct placement) are
+/// never made. A miner stuck for good, which the liveness check must name.
+fn one_by_one() -> Scenario {
+    scenario(|s| {
+        s.miners = 1;
+        s.joins = (1..10)
+            .map(|i| Join {
+                at: 40.0 * i as f64,
+                count: 1,
+            })
+            .collect();
+        s.heal = heal_at(0.0);
+    })
+}
+
+#[test]
+fn the_liveness_check_names_a_miner_that_joined_late_and_strands_and_replays_to_the_same_event() {
+    let network = one_by_one();
+    let outcome = run(&network, 1, None);
+    let broken = outcome
+        .violation
+        .clone()
+        .expect("a stranded miner is a failure");
+    assert_eq!(broken.rule, Liveness::RULE);
+    let event = broken
+        .event
+        .expect("caught at the first event past the deadline");
+    let deadline = outcome.heal.unwrap().deadline;
+    assert!(event.time > deadline && broken.time == event.time);
+    let stuck: Vec<usize> = outcome
+        .miners
+        .iter()
+        .filter(|m| !m.waiting.is_empty())
+        .map(|m| m.number)
+        .collect();
+    assert!(!stuck.is_empty());
+    for number in &stuck {
+        let named = format!("miner {number}: ");
+        assert!(
+            broken.detail.contains(&named),
+            "{number}: {}",
+            broken.detail
+        );
+    }
+    assert!(broken.detail.contains("records not in a block yet"));
+    let again = run(&network, 1, None);
+    assert_eq!(again.violation, outcome.violation);
+    assert_eq!(again.digest, outcome.digest);
+}
+
+#[test]
+fn start_up_shapes_that_converge_all_at_once_and_one_alone_for_long() {
+    let all_at_once = scenario(|s| s.heal = heal_at(0.0));
+    let alone_first = scenario(|s| {
+        s.miners = 1;
+        s.joins = vec![Join {
+            at: 900.0,
+            count: 9,
+        }];
+        s.heal = heal_at(0.0);
+    });
+    for (shape, network) in [("all at once", all_at_once), ("alone first", alone_first)] {
+        let outcome = run(&network, 3, None);
+        assert_eq!(outcome.violation, None, "{shape}");
+        assert!(outcome.converged_after.is_some(), "{shape}");
+        assert!(outcome.miners.iter().all(|m| m.finished), "{shape}");
+    }
+}
+
+#[test]
+fn a_run_with_adversaries_converges_for_the_honest_miners() {
+    let hostile = scenario(|s| {
+        s.miners = 12;
+        s.adversaries.set_count(Behaviour::Tamperer, 1);
+        s.adversaries.set_count(Behaviour::FreeRider, 1);
+        s.heal = heal_at(0.0);
+    });
+    let outcome = run(&hostile, 1, None);
+    assert_eq!(outcome.violation, None);
+    assert!(outcome.converged_after.is_some());
+    let honest: Vec<_> = outcome
+        .miners
+        .iter()
+        .filter(|m| m.behaviour == Behaviour::Honest)
+        .collect();
+    assert_eq!(honest.len(), 10);
+    assert!(honest.iter().all(|m| m.finished));
+}
+
+#[test]
+fn a_heal_that_leaves_no_time_to_converge_names_the_duration() {
+    let mut short = Scenario::parse(medilanac::scenario::DEFAULT).unwrap();
+    short.duration = 1_000.0;
+    short.heal = Some(Heal {
+        at: HealAt::Between([100.0, 900.0]),
+        within: Some(200.0),
+    });
+    match short.check() {
+        Err(ScenarioError::Invalid { field, value, rule }) => {
+            assert_eq!((field.as_str(), value.as_str()), ("duration", "1000"));
+            assert!(rule.contains("900") && rule.contains("1100"), "{rule}");
+        }
+        other => panic!("accepted: {other:?}"),
+    }
+}
