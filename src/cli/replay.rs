@@ -163,14 +163,28 @@ fn prepare_trace<'a>(
     Ok(Some((tracer, path.clone())))
 }
 
-/// Runs once, traced if asked; the digest.
+/// Runs once, traced if asked, and says which invariant the run broke, if one; the
+/// digest.
 fn execute(
     scenario: &Scenario,
     seed: u64,
     tracer: Option<(TracedRun, PathBuf)>,
 ) -> Result<Hash, Failure> {
+    let outcome = run_traced(scenario, seed, tracer)?;
+    if let Some(violation) = &outcome.violation {
+        say!("invariant broken {violation}");
+    }
+    Ok(outcome.digest)
+}
+
+/// Runs once, traced if asked.
+fn run_traced(
+    scenario: &Scenario,
+    seed: u64,
+    tracer: Option<(TracedRun, PathBuf)>,
+) -> Result<simulation::Outcome, Failure> {
     let Some((tracer, path)) = tracer else {
-        return Ok(simulation::run(scenario, seed, None).digest);
+        return Ok(simulation::run(scenario, seed, None));
     };
     let (outcome, written) = tracer.run().map_err(|e| match e {
         TraceError::Io { .. } => Failure::Failed(e.into()),
@@ -191,7 +205,7 @@ fn execute(
             path.display()
         ),
     }
-    Ok(outcome.digest)
+    Ok(outcome)
 }
 
 fn is_csv(path: &Path) -> bool {

@@ -120,7 +120,7 @@ fn print_summary(outcome: &RunOutcome) {
         say!(
             "  heal              faults stopped at {}, {converged}; blocks short of k chunks on running branches: {} newest, {} older",
             plan.at,
-            verdict.stranded_last,
+            verdict.stranded_newest,
             verdict.stranded_older
         );
     }

@@ -61,7 +61,7 @@ pub fn row(outcome: &Outcome) -> Vec<String> {
     row.push(seconds(outcome.heal.map(|plan| plan.at)));
     row.push(seconds(outcome.converged_after));
     let verdict = outcome.liveness.as_ref();
-    row.push(verdict.map_or(String::new(), |v| v.stranded_last.to_string()));
+    row.push(verdict.map_or(String::new(), |v| v.stranded_newest.to_string()));
     row.push(verdict.map_or(String::new(), |v| v.stranded_older.to_string()));
     row
 }

@@ -35,7 +35,7 @@ pub struct Liveness {
     plan: HealPlan,
     /// Chunks a block needs on running branches to be rebuilt.
     k: usize,
-    /// The last look's verdict: what was pending, and what the protocol cannot place.
+    /// The last look's verdict.
     last: Option<Verdict>,
     /// When the network was last seen to converge (and has stayed so since).
     converged: Option<Time>,
@@ -50,7 +50,7 @@ pub struct Verdict {
     pub pending: Vec<String>,
     /// Newest blocks of honest running miners with fewer than `k` chunks on running
     /// branches: only a block built after them can take their chunks.
-    pub stranded_last: usize,
+    pub stranded_newest: usize,
     /// Older blocks of honest running miners with fewer than `k` chunks on running
     /// branches.
     pub stranded_older: usize,
@@ -87,15 +87,12 @@ impl Liveness {
         if self.judged {
             return Ok(());
         }
-        if now >= self.plan.at {
-            self.look(run, now);
-        }
+        self.look(run, now);
         match &self.last {
             None => Ok(()),
             Some(verdict) if verdict.pending.is_empty() => Ok(()),
             Some(verdict) => Err(format!(
-                "the run ended at {now}, {} after the heal at {}, with work pending: {}",
-                now - self.plan.at,
+                "the run ended at {now} (the heal was at {}) with work pending: {}",
                 self.plan.at,
                 verdict.pending.join("; ")
             )),
@@ -105,7 +102,8 @@ impl Liveness {
     fn look(&mut self, run: &View<Node>, now: Time) {
         let verdict = self.assess(run, now);
         match (verdict.pending.is_empty(), self.converged) {
-            (true, None) => self.converged = Some(now),
+            // A network that went quiet before the heal converged at it.
+            (true, None) => self.converged = Some(now.max(self.plan.at)),
             (false, _) => self.converged = None,
             _ => {}
         }
@@ -153,7 +151,7 @@ impl Liveness {
                     continue;
                 }
                 match height + 1 == blocks.len() as u64 {
-                    true => verdict.stranded_last += 1,
+                    true => verdict.stranded_newest += 1,
                     false => verdict.stranded_older += 1,
                 }
             }

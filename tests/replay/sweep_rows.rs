@@ -164,3 +164,69 @@ fn the_scenario_file_is_found_by_the_csv_scenario_name() {
         .expect(2)
         .stderr_names(&["--scenario"]);
 }
+
+/// Ten miners joining one every 40 s, no fault, healed from the start: the last to join
+/// strand for want of chunks, and every run fails the liveness invariant.
+const STRANDING: &str = r#"
+name = "stranding"
+seed = 1
+miners = 1
+blocks = 5
+duration = 3000.0
+
+[heal]
+at = 0.0
+
+[sweep]
+seeds = 2
+"#;
+
+#[test]
+fn a_row_that_failed_liveness_replays_to_the_event_it_failed_at_and_says_why() {
+    let dir = TempDir::new().unwrap();
+    let joins: String = (1..10)
+        .map(|i| format!("\n[[joins]]\nat = {}.0\ncount = 1\n", 40 * i))
+        .collect();
+    let scenario = write(dir.path(), "stranding.toml", &format!("{STRANDING}{joins}"));
+    let csv = dir.path().join("out.csv");
+    let swept = medilanac(["sweep", arg(&scenario), "--out", arg(&csv)]);
+    swept.expect(1);
+    let table = Csv::read(&csv);
+    assert_eq!(table.get(0, "status"), "violation");
+    let trace = dir.path().join("row0.jsonl");
+    let run = medilanac([
+        "replay",
+        arg(&csv),
+        "--row",
+        "0",
+        "--scenario",
+        arg(&scenario),
+        "--trace",
+        arg(&trace),
+    ]);
+    run.expect(0);
+    assert_eq!(run.digest(), table.get(0, "digest"));
+    let told = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("invariant broken"))
+        .unwrap_or_else(|| panic!("no violation told\n{}", run.describe()));
+    assert!(
+        told.contains("converges within the bound after the heal"),
+        "{told}"
+    );
+    assert!(told.contains("records not in a block yet"), "{told}");
+    let event: u64 = told
+        .split("event ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|seq| seq.parse().ok())
+        .unwrap_or_else(|| panic!("no event in {told}"));
+    let events = crate::support::read_trace(&trace);
+    let last = events.last().expect("a trace");
+    assert_eq!(
+        last["seq"].as_u64(),
+        Some(event),
+        "the trace ends at the violation"
+    );
+}
