@@ -59,6 +59,10 @@ pub struct Scenario {
     /// Virtual seconds after which the run stops even if miners are still waiting.
     #[serde(default = "default_duration")]
     pub duration: f64,
+    /// Second at which the exchange starts (miners that start before it find nobody
+    /// listening until it does).
+    #[serde(default)]
+    pub exchange_starts: f64,
     #[serde(default)]
     pub protocol: Params,
     #[serde(default)]
@@ -385,6 +389,13 @@ impl Scenario {
     fn check_times(&self) -> Result<(), ScenarioError> {
         let m = &self.miner;
         positive_seconds("duration", self.duration)?;
+        if !(0.0..self.duration).contains(&self.exchange_starts) {
+            return Err(invalid(
+                "exchange_starts",
+                self.exchange_starts,
+                "must be a second within the run's duration",
+            ));
+        }
         positive_seconds("patients.interval", self.patients.interval)?;
         positive_seconds("miner.block_interval", m.block_interval.as_secs_f64())?;
         positive_seconds("miner.trust_period", m.trust_period.as_secs_f64())?;

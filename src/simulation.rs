@@ -72,14 +72,15 @@ fn behaviours(scenario: &Scenario) -> Vec<Behaviour> {
     all
 }
 
-/// When each actor starts: the exchange at once, each miner and its patients when it joins.
+/// When each actor starts: the exchange at `exchange_starts`, each miner and its patients
+/// when it joins.
 fn starts(scenario: &Scenario) -> Vec<Time> {
     let miners = scenario.miner_starts();
     let per_miner = scenario.patients.per_miner;
     let patients = miners
         .iter()
         .flat_map(|&at| std::iter::repeat_n(at, per_miner));
-    std::iter::once(Time::ZERO)
+    std::iter::once(Time::from_secs_f64(scenario.exchange_starts))
         .chain(miners.iter().copied())
         .chain(patients)
         .collect()

@@ -159,6 +159,29 @@ fn start_up_shapes_that_converge_all_at_once_and_one_alone_for_long() {
     }
 }
 
+/// The exchange starts a minute after the miners: their announcements reach nobody. A
+/// miner the exchange does not list announces itself again when it next asks for peers,
+/// so the network converges instead of waiting forever for peers nobody can find.
+#[test]
+fn miners_that_start_before_the_exchange_announce_again_and_converge() {
+    let late = scenario(|s| {
+        s.exchange_starts = 60.0;
+        s.heal = heal_at(0.0);
+    });
+    let outcome = run(&late, 1, None);
+    assert_eq!(outcome.violation, None);
+    assert!(outcome.miners.iter().all(|m| m.finished));
+    assert!(
+        outcome.engine.messages_to_down > 0,
+        "the early announcements were lost"
+    );
+    let first = outcome.miners.iter().map(|m| m.blocks[1].header.time).min();
+    assert!(
+        first.unwrap() > 60_000_000,
+        "no peer could be known before the exchange"
+    );
+}
+
 #[test]
 fn a_run_with_adversaries_converges_for_the_honest_miners() {
     let hostile = scenario(|s| {
@@ -193,5 +216,11 @@ fn a_heal_that_leaves_no_time_to_converge_names_the_duration() {
             assert!(rule.contains("900") && rule.contains("1100"), "{rule}");
         }
         other => panic!("accepted: {other:?}"),
+    }
+    short.heal = None;
+    short.exchange_starts = 1_000.0;
+    match short.check() {
+        Err(ScenarioError::Invalid { field, .. }) => assert_eq!(field, "exchange_starts"),
+        other => panic!("an exchange starting after the run was accepted: {other:?}"),
     }
 }

@@ -293,10 +293,19 @@ impl Miner {
         }
         match msg {
             Msg::Peers(list) => {
+                let mut listed = false;
                 for (actor, branch) in list {
-                    if actor != ctx.me {
-                        self.learn_peer(actor, branch, ctx);
+                    match actor == ctx.me {
+                        true => listed |= branch == self.branch(),
+                        false => self.learn_peer(actor, branch, ctx),
                     }
+                }
+                // The exchange does not list us: our announcement was lost, or came
+                // before the exchange was up. Without it no peer that starts later
+                // finds us, so announce again.
+                if !listed && from == self.exchange {
+                    let branch = self.branch();
+                    ctx.send(self.exchange, Msg::Announce { branch });
                 }
                 self.gather(ctx, world);
             }
