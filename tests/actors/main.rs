@@ -1,5 +1,6 @@
 //! Handler-level tests of the real miner: one node, one message at a time, no engine.
 
+mod announcing;
 mod certification;
 mod evidence;
 mod gossip;

@@ -137,8 +137,11 @@ impl Switchboard {
 
     /// The subject learns every miner of the run from the exchange's list.
     pub fn introduce_everyone(&mut self) -> Emitted {
-        let list = self
-            .peers()
+        // As the exchange lists them: the subject among them, or it announces itself again.
+        let mut everyone = self.peers();
+        everyone.push(self.subject);
+        everyone.sort_unstable();
+        let list = everyone
             .into_iter()
             .map(|id| (id, self.branch(id)))
             .collect();
