@@ -9,8 +9,7 @@ use crate::actors::{
 };
 use crate::chaos::Drawn;
 use crate::heal::HealPlan;
-use crate::invariants::{self, Invariant, Violation};
-use crate::invariants::{Liveness, Verdict};
+use crate::invariants::{self, Invariant, Liveness, Verdict, Violation};
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Codec, Hash, KeyPair};
 use crate::scenario::Scenario;
