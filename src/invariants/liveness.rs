@@ -181,9 +181,11 @@ impl Invariant for Liveness {
         }
         if now > self.plan.deadline {
             self.judged = true;
+            // Judged on the last look before the deadline (or on this one, if no event
+            // came between the heal and the deadline); told as things stand now.
             let converged = self.last.as_ref().map(|v| v.pending.is_empty());
-            // Judged on the last look before the deadline; told as things stand now.
             self.look(run, now);
+            let converged = converged.or(self.last.as_ref().map(|v| v.pending.is_empty()));
             return match (converged, &self.last) {
                 (Some(false), Some(verdict)) => Err(format!(
                     "not converged by {} (the heal was at {}): {}",
