@@ -30,8 +30,8 @@ pub enum HealAt {
 #[serde(deny_unknown_fields)]
 pub struct Heal {
     pub at: HealAt,
-    /// Seconds after the heal within which the network must converge; by default
-    /// [`default_within`] of the scenario's settings.
+    /// Seconds after the heal (or the last join, if later) within which the network must
+    /// converge; by default [`default_within`] of the scenario's settings.
     #[serde(default)]
     pub within: Option<f64>,
 }
@@ -76,9 +76,8 @@ impl Heal {
         }
     }
 
-    /// When the faults stop in a run with `seed`, and by when it must converge, given the
-    /// bound `within` ([`Heal::within`] or its default).
-    pub fn plan(&self, seed: u64, within: f64) -> HealPlan {
+    /// When the faults stop in a run with `seed`.
+    pub fn at(&self, seed: u64) -> Time {
         let at = match self.at {
             HealAt::At(at) => at,
             HealAt::Between([low, high]) if high > low => {
@@ -86,11 +85,7 @@ impl Heal {
             }
             HealAt::Between([low, _]) => low,
         };
-        let at = Time::from_secs_f64(at);
-        HealPlan {
-            at,
-            deadline: at + Time::from_secs_f64(within),
-        }
+        Time::from_secs_f64(at)
     }
 
     /// Whether the heal fits in a run of `duration` seconds whose last miner joins at

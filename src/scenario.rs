@@ -254,10 +254,9 @@ impl Scenario {
     }
 
     fn check_heal(&self) -> Result<(), ScenarioError> {
-        let last_join = self.joins.iter().map(|join| join.at).fold(0.0, f64::max);
         match (&self.heal, self.heal_within()) {
             (Some(heal), Some(within)) => heal
-                .check(self.duration, last_join, within)
+                .check(self.duration, self.last_join(), within)
                 .map_err(|(field, value, rule)| invalid(field, value, rule)),
             _ => Ok(()),
         }
@@ -275,10 +274,14 @@ impl Scenario {
     /// heal or the last join, whichever comes later: a miner alone cannot place a chunk.
     pub fn heal_plan(&self, seed: u64) -> Option<HealPlan> {
         let within = Time::from_secs_f64(self.heal_within()?);
-        let mut plan = self.heal.as_ref()?.plan(seed, within.as_secs_f64());
-        let last_join = self.joins.iter().map(|join| join.at).fold(0.0, f64::max);
-        plan.deadline = plan.at.max(Time::from_secs_f64(last_join)) + within;
-        Some(plan)
+        let at = self.heal.as_ref()?.at(seed);
+        let deadline = at.max(Time::from_secs_f64(self.last_join())) + within;
+        Some(HealPlan { at, deadline })
+    }
+
+    /// The second the last miner joins (0 without joins).
+    fn last_join(&self) -> f64 {
+        self.joins.iter().map(|join| join.at).fold(0.0, f64::max)
     }
 
     fn check_sizes(&self) -> Result<(), ScenarioError> {

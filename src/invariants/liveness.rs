@@ -35,15 +35,15 @@ pub struct Liveness {
     plan: HealPlan,
     /// Chunks a block needs on running branches to be rebuilt.
     k: usize,
-    /// The last look's verdict.
-    last: Option<Verdict>,
+    /// What the last look found pending (`None`: no look yet).
+    pending: Option<Vec<String>>,
     /// When the network was last seen to converge (and has stayed so since).
     converged: Option<Time>,
-    /// Whether the deadline has passed and the verdict was given.
-    judged: bool,
+    /// The verdict, once given: at the first event past the deadline or at the run's end.
+    verdict: Option<Verdict>,
 }
 
-/// What one look at the network found.
+/// What the check found when it gave its verdict.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
     /// Work an honest running miner has not done, one line each.
@@ -66,9 +66,9 @@ impl Liveness {
         Liveness {
             plan,
             k: params.k as usize,
-            last: None,
+            pending: None,
             converged: None,
-            judged: false,
+            verdict: None,
         }
     }
 
@@ -77,87 +77,117 @@ impl Liveness {
         self.converged.map(|at| at - self.plan.at)
     }
 
-    /// The last look's verdict, if the check has looked.
+    /// The verdict, once given.
     pub fn verdict(&self) -> Option<&Verdict> {
-        self.last.as_ref()
+        self.verdict.as_ref()
     }
 
-    /// The verdict on a finished run at `now`: an error if work is still pending.
+    /// The verdict on a finished run at `now`, unless one was given at the deadline: an
+    /// error if work is still pending.
     pub fn finish(&mut self, run: &View<Node>, now: Time) -> Result<(), String> {
-        if self.judged {
+        if self.verdict.is_some() {
             return Ok(());
         }
         self.look(run, now);
-        match &self.last {
-            None => Ok(()),
-            Some(verdict) if verdict.pending.is_empty() => Ok(()),
-            Some(verdict) => Err(format!(
-                "the run ended at {now} (the heal was at {}) with work pending: {}",
-                self.plan.at,
+        let heal = self.plan.at;
+        let verdict = self.judge(run);
+        match verdict.pending.is_empty() {
+            true => Ok(()),
+            false => Err(format!(
+                "the run ended at {now} (the heal was at {heal}) with work pending: {}",
                 verdict.pending.join("; ")
             )),
         }
     }
 
     fn look(&mut self, run: &View<Node>, now: Time) {
-        let verdict = self.assess(run, now);
-        match (verdict.pending.is_empty(), self.converged) {
+        let pending = pending(run, now);
+        match (pending.is_empty(), self.converged) {
             // A network that went quiet before the heal converged at it.
             (true, None) => self.converged = Some(now.max(self.plan.at)),
             (false, _) => self.converged = None,
             _ => {}
         }
-        self.last = Some(verdict);
+        self.pending = Some(pending);
     }
 
-    /// Whether the network has converged at `now`, and what is pending if not.
-    pub fn assess(&self, run: &View<Node>, now: Time) -> Verdict {
-        // Records each miner's patients have yet to see stored.
-        let mut owed: BTreeMap<ActorId, u64> = BTreeMap::new();
-        for node in run.actors {
-            if let Node::Patient(patient) = node {
-                *owed.entry(patient.miner()).or_default() += patient.unsettled();
-            }
-        }
-        let miners: Vec<(ActorId, &Miner, Behaviour)> = (0..run.actors.len())
-            .filter_map(|actor| {
-                let node = &run.actors[actor];
-                Some((actor, node.as_miner()?, node.behaviour()?))
-            })
-            .collect();
-        let current = miners
-            .iter()
-            .map(|(actor, miner, _)| (run.presence(*actor), miner.blocks()));
-        let holdings = Holdings::of(std::iter::empty(), current);
-        let running = |actor: &ActorId| run.presence(*actor) == Presence::Running;
-        let mut verdict = Verdict::default();
-        let honest = miners
-            .iter()
-            .filter(|(actor, _, kind)| running(actor) && *kind == Behaviour::Honest);
-        for (actor, miner, _) in honest {
-            let waiting = miner.waiting_records().len();
-            let unsent = owed.get(actor).copied().unwrap_or(0);
-            if waiting > 0 || unsent > 0 {
-                verdict.pending.push(format!(
-                    "miner {}: {waiting} records not in a block yet, {unsent} of its patients' \
-                     records not stored yet; {}",
-                    miner.number,
-                    miner.waiting_for(now)
-                ));
-            }
-            let blocks = miner.blocks();
-            for height in 0..blocks.len() as u64 {
-                if holdings.running(miner.branch(), height) >= self.k {
-                    continue;
-                }
-                match height + 1 == blocks.len() as u64 {
-                    true => verdict.stranded_newest += 1,
-                    false => verdict.stranded_older += 1,
-                }
-            }
-        }
-        verdict
+    /// Gives the verdict on the last look: what is pending, and the blocks short of `k`
+    /// (counted once, here: it reads every branch).
+    fn judge(&mut self, run: &View<Node>) -> &Verdict {
+        let (stranded_newest, stranded_older) = stranded(run, self.k);
+        self.verdict.insert(Verdict {
+            pending: self.pending.clone().unwrap_or_default(),
+            stranded_newest,
+            stranded_older,
+        })
     }
+}
+
+/// The miners of the run: actor, miner and how it behaves.
+fn miners<'n>(run: &View<'n, Node>) -> Vec<(ActorId, &'n Miner, Behaviour)> {
+    (0..run.actors.len())
+        .filter_map(|actor| {
+            let node = &run.actors[actor];
+            Some((actor, node.as_miner()?, node.behaviour()?))
+        })
+        .collect()
+}
+
+/// Whether `actor` is an honest miner that is running.
+fn honest_running(run: &View<Node>, (actor, _, kind): &(ActorId, &Miner, Behaviour)) -> bool {
+    run.presence(*actor) == Presence::Running && *kind == Behaviour::Honest
+}
+
+/// What the honest running miners have still to do at `now`: records not yet sealed, or
+/// not yet stored, one line per miner with what it waits for.
+fn pending(run: &View<Node>, now: Time) -> Vec<String> {
+    // Records each miner's patients have yet to see stored.
+    let mut owed: BTreeMap<ActorId, u64> = BTreeMap::new();
+    for node in run.actors {
+        if let Node::Patient(patient) = node {
+            *owed.entry(patient.miner()).or_default() += patient.unsettled();
+        }
+    }
+    let miners = miners(run);
+    let honest = miners.iter().filter(|miner| honest_running(run, miner));
+    let mut pending = Vec::new();
+    for (actor, miner, _) in honest {
+        let waiting = miner.waiting_records().len();
+        let unsent = owed.get(actor).copied().unwrap_or(0);
+        if waiting > 0 || unsent > 0 {
+            pending.push(format!(
+                "miner {}: {waiting} records not in a block yet, {unsent} of its patients' \
+                 records not stored yet; {}",
+                miner.number,
+                miner.waiting_for(now)
+            ));
+        }
+    }
+    pending
+}
+
+/// Blocks of honest running miners with fewer than `k` chunks on running branches: (the
+/// newest of their branch, older ones).
+fn stranded(run: &View<Node>, k: usize) -> (usize, usize) {
+    let miners = miners(run);
+    let current = miners
+        .iter()
+        .map(|(actor, miner, _)| (run.presence(*actor), miner.blocks()));
+    let holdings = Holdings::of(std::iter::empty(), current);
+    let (mut newest, mut older) = (0, 0);
+    for (_, miner, _) in miners.iter().filter(|miner| honest_running(run, miner)) {
+        let heights = miner.blocks().len() as u64;
+        for height in 0..heights {
+            if holdings.running(miner.branch(), height) >= k {
+                continue;
+            }
+            match height + 1 == heights {
+                true => newest += 1,
+                false => older += 1,
+            }
+        }
+    }
+    (newest, older)
 }
 
 impl Invariant for Liveness {
@@ -176,24 +206,25 @@ impl Invariant for Liveness {
         if now < self.plan.at {
             return Ok(());
         }
-        if self.judged {
+        if self.verdict.is_some() {
             return Ok(());
         }
         if now > self.plan.deadline {
-            self.judged = true;
             // Judged on the last look before the deadline (or on this one, if no event
             // came between the heal and the deadline); told as things stand now.
-            let converged = self.last.as_ref().map(|v| v.pending.is_empty());
+            let before = self.pending.as_ref().map(Vec::is_empty);
+            let plan = self.plan;
             self.look(run, now);
-            let converged = converged.or(self.last.as_ref().map(|v| v.pending.is_empty()));
-            return match (converged, &self.last) {
-                (Some(false), Some(verdict)) => Err(format!(
+            let now_converged = self.pending.as_ref().is_some_and(Vec::is_empty);
+            let verdict = self.judge(run);
+            return match before.unwrap_or(now_converged) {
+                true => Ok(()),
+                false => Err(format!(
                     "not converged by {} (the heal was at {}): {}",
-                    self.plan.deadline,
-                    self.plan.at,
+                    plan.deadline,
+                    plan.at,
                     verdict.pending.join("; ")
                 )),
-                _ => Ok(()),
             };
         }
         // What moves the verdict: who runs, a block added, a record taken in, and a
@@ -206,7 +237,7 @@ impl Invariant for Liveness {
                     Observation::BlockAdded { .. } | Observation::RecordStored { .. }
                 )
             });
-        if changed || self.last.is_none() {
+        if changed || self.pending.is_none() {
             self.look(run, now);
         }
         Ok(())
