@@ -87,9 +87,13 @@ pub enum Msg {
         request: u64,
         chunk: Result<Box<Chunk>, Refusal>,
     },
-    /// Requester → source: "I no longer need the chunk you offered".
+    /// Requester → source: "I no longer need the chunk you offered", and whether that is
+    /// because it holds (or is taking) a chunk of the same block already: rule 9 then bars
+    /// every chunk of that block, which the source may not know (a `Placed` notice lost,
+    /// a holder it wrote off), and offering the next one would be refused again.
     Decline {
         chunk: ChunkId,
+        holds_one: bool,
     },
     /// Holder → source: "your chunk is foreign chunk `position` of my block `height`".
     Placed {
@@ -190,7 +194,10 @@ impl Msg {
                     json!({ "request": request, "refused": "blacklisted" })
                 }
             },
-            Msg::Decline { chunk: id } => json!({ "chunk": chunk(id) }),
+            Msg::Decline {
+                chunk: id,
+                holds_one,
+            } => json!({ "chunk": chunk(id), "holds_one": holds_one }),
             Msg::Placed {
                 chunk: id,
                 holder,
@@ -255,7 +262,7 @@ impl Message for Msg {
                 }
                 Msg::WantChunk { .. } => 40,
                 Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, |c| c.encoded_len()),
-                Msg::Decline { .. } => 42,
+                Msg::Decline { .. } => 43,
                 Msg::Placed { .. } => 90,
                 Msg::Seen(header) => header.encoded_len(),
                 Msg::Evidence(evidence) => evidence.encoded_len(),

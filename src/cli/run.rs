@@ -123,6 +123,11 @@ fn print_summary(outcome: &RunOutcome) {
             verdict.stranded_newest,
             verdict.stranded_older
         );
+        for line in &verdict.starved {
+            say!(
+                "  starved at the network's termination (no running branch can supply it): {line}"
+            );
+        }
     }
     say!(
         "  miners            {} ({} finished their blocks)",

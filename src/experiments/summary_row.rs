@@ -28,6 +28,7 @@ pub const COLUMNS: &[&str] = &[
     "converged_after_s",
     "stranded_newest",
     "stranded_older",
+    "starved",
 ];
 
 pub fn row(outcome: &Outcome) -> Vec<String> {
@@ -63,5 +64,6 @@ pub fn row(outcome: &Outcome) -> Vec<String> {
     let verdict = outcome.liveness.as_ref();
     row.push(verdict.map_or(String::new(), |v| v.stranded_newest.to_string()));
     row.push(verdict.map_or(String::new(), |v| v.stranded_older.to_string()));
+    row.push(verdict.map_or(String::new(), |v| v.starved.len().to_string()));
     row
 }

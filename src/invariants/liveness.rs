@@ -19,6 +19,16 @@
 //! verdict, newest and older apart, so a sweep can report them; holding every block to `k`
 //! would fail networks that have no fault left to blame.
 //!
+//! The same end-of-run stranding can leave a miner's last records unsealed: the
+//! dissertation's "Network Termination" section notes that in a finite run the last miners
+//! cannot gather the chunks they need, and that "this is not a problem of the protocol".
+//! Such a miner is *starved*, not stuck, and is reported apart (`Verdict::starved`) rather
+//! than failing the run, but only when nothing could change it: its patients have handed
+//! over every record, even every chunk the running branches could still offer it would not
+//! meet rule 8 for the block it builds, and no running miner of another kind is still
+//! building blocks whose chunks could arrive. A miner that could finish with what is on
+//! offer, or waits for a record, is pending, and fails the run at the deadline.
+//!
 //! The check reads the miners' branches, as the summary does, from the run's view, and only
 //! after the events above.
 
@@ -33,10 +43,9 @@ use std::collections::BTreeMap;
 /// The liveness invariant of one run.
 pub struct Liveness {
     plan: HealPlan,
-    /// Chunks a block needs on running branches to be rebuilt.
-    k: usize,
+    params: Params,
     /// What the last look found pending (`None`: no look yet).
-    pending: Option<Vec<String>>,
+    pending: Option<Vec<Pending>>,
     /// When the network was last seen to converge (and has stayed so since).
     converged: Option<Time>,
     /// The verdict, once given: at the first event past the deadline or at the run's end.
@@ -48,6 +57,9 @@ pub struct Liveness {
 pub struct Verdict {
     /// Work an honest running miner has not done, one line each.
     pub pending: Vec<String>,
+    /// Miners left waiting at the network's termination, one line each: work no running
+    /// branch can supply, so not a failure (see the module's docs).
+    pub starved: Vec<String>,
     /// Newest blocks of honest running miners with fewer than `k` chunks on running
     /// branches: only a block built after them can take their chunks.
     pub stranded_newest: usize,
@@ -65,7 +77,7 @@ impl Liveness {
     pub fn new(plan: HealPlan, params: &Params) -> Liveness {
         Liveness {
             plan,
-            k: params.k as usize,
+            params: params.clone(),
             pending: None,
             converged: None,
             verdict: None,
@@ -111,16 +123,34 @@ impl Liveness {
         self.pending = Some(pending);
     }
 
-    /// Gives the verdict on the last look: what is pending, and the blocks short of `k`
-    /// (counted once, here: it reads every branch).
+    /// Gives the verdict on the last look: what is pending, unless all of it is starved
+    /// at the network's termination, and the blocks short of `k` (counted once, here: it
+    /// reads every branch).
     fn judge(&mut self, run: &View<Node>) -> &Verdict {
-        let (stranded_newest, stranded_older) = stranded(run, self.k);
+        let (stranded_newest, stranded_older) = stranded(run, self.params.k as usize);
+        let pending = self.pending.clone().unwrap_or_default();
+        let lines: Vec<String> = pending.iter().map(|p| p.line.clone()).collect();
+        let (pending, starved) = match !pending.is_empty() && starved(run, &pending, &self.params) {
+            true => (Vec::new(), lines),
+            false => (lines, Vec::new()),
+        };
         self.verdict.insert(Verdict {
-            pending: self.pending.clone().unwrap_or_default(),
+            pending,
+            starved,
             stranded_newest,
             stranded_older,
         })
     }
+}
+
+/// One honest running miner's unfinished work, as a look found it.
+#[derive(Clone, Debug)]
+struct Pending {
+    actor: ActorId,
+    /// Records its patients have yet to see stored.
+    unsent: u64,
+    /// What it waits for, in words.
+    line: String,
 }
 
 /// The miners of the run: actor, miner and how it behaves.
@@ -139,8 +169,8 @@ fn honest_running(run: &View<Node>, (actor, _, kind): &(ActorId, &Miner, Behavio
 }
 
 /// What the honest running miners have still to do at `now`: records not yet sealed, or
-/// not yet stored, one line per miner with what it waits for.
-fn pending(run: &View<Node>, now: Time) -> Vec<String> {
+/// not yet stored, one entry per miner with what it waits for.
+fn pending(run: &View<Node>, now: Time) -> Vec<Pending> {
     // Records each miner's patients have yet to see stored.
     let mut owed: BTreeMap<ActorId, u64> = BTreeMap::new();
     for node in run.actors {
@@ -155,15 +185,45 @@ fn pending(run: &View<Node>, now: Time) -> Vec<String> {
         let waiting = miner.waiting_records().len();
         let unsent = owed.get(actor).copied().unwrap_or(0);
         if waiting > 0 || unsent > 0 {
-            pending.push(format!(
+            let line = format!(
                 "miner {}: {waiting} records not in a block yet, {unsent} of its patients' \
                  records not stored yet; {}",
                 miner.number,
                 miner.waiting_for(now)
-            ));
+            );
+            pending.push(Pending {
+                actor: *actor,
+                unsent,
+                line,
+            });
         }
     }
     pending
+}
+
+/// Whether the network has terminated around the `pending` miners: each of them builds a
+/// block that would fall short of rule 8 even with every chunk the running miners could
+/// still offer it, its patients have nothing left to hand over, and no running miner of
+/// another kind is still building (its blocks could make chunks). Then nothing can ever
+/// arrive that lets one of them seal, and no fault is left to blame.
+fn starved(run: &View<Node>, pending: &[Pending], params: &Params) -> bool {
+    let miners = miners(run);
+    let running: Vec<&(ActorId, &Miner, Behaviour)> = miners
+        .iter()
+        .filter(|(actor, _, _)| run.presence(*actor) == Presence::Running)
+        .collect();
+    if running
+        .iter()
+        .any(|(_, miner, kind)| *kind != Behaviour::Honest && !miner.is_done())
+    {
+        return false;
+    }
+    let suppliers: Vec<&Miner> = running.iter().map(|(_, miner, _)| *miner).collect();
+    pending.iter().all(|entry| {
+        let miner = running.iter().find(|(actor, _, _)| *actor == entry.actor);
+        let short = miner.and_then(|(_, m, _)| m.could_finish_with(&suppliers, params));
+        entry.unsent == 0 && short == Some(false)
+    })
 }
 
 /// Blocks of honest running miners with fewer than `k` chunks on running branches: (the
@@ -217,9 +277,14 @@ impl Invariant for Liveness {
             self.look(run, now);
             let now_converged = self.pending.as_ref().is_some_and(Vec::is_empty);
             let verdict = self.judge(run);
-            return match before.unwrap_or(now_converged) {
-                true => Ok(()),
-                false => Err(format!(
+            return match (before.unwrap_or(now_converged), now_converged) {
+                (true, _) => Ok(()),
+                (false, true) => Err(format!(
+                    "not converged by {} (the heal was at {}): converged only at {now}",
+                    plan.deadline, plan.at
+                )),
+                (false, false) if verdict.pending.is_empty() => Ok(()), // starved
+                (false, false) => Err(format!(
                     "not converged by {} (the heal was at {}): {}",
                     plan.deadline,
                     plan.at,

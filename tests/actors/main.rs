@@ -4,6 +4,7 @@ mod announcing;
 mod certification;
 mod evidence;
 mod gossip;
+mod offers;
 mod production;
 mod repair;
 mod restart;

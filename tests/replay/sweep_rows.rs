@@ -165,14 +165,17 @@ fn the_scenario_file_is_found_by_the_csv_scenario_name() {
         .stderr_names(&["--scenario"]);
 }
 
-/// Ten miners joining one every 40 s, no fault, healed from the start: the last to join
-/// strand for want of chunks, and every run fails the liveness invariant.
-const STRANDING: &str = r#"
-name = "stranding"
+/// No fault, healed from the start, but a smallest block larger than the patients ever
+/// submit: no miner starts a block, and every run fails the liveness invariant.
+const STUCK: &str = r#"
+name = "stuck"
 seed = 1
-miners = 1
+miners = 7
 blocks = 5
 duration = 3000.0
+
+[protocol]
+min_primary = 1048576
 
 [heal]
 at = 0.0
@@ -184,10 +187,7 @@ seeds = 2
 #[test]
 fn a_row_that_failed_liveness_replays_to_the_event_it_failed_at_and_says_why() {
     let dir = TempDir::new().unwrap();
-    let joins: String = (1..10)
-        .map(|i| format!("\n[[joins]]\nat = {}.0\ncount = 1\n", 40 * i))
-        .collect();
-    let scenario = write(dir.path(), "stranding.toml", &format!("{STRANDING}{joins}"));
+    let scenario = write(dir.path(), "stuck.toml", STUCK);
     let csv = dir.path().join("out.csv");
     let swept = medilanac(["sweep", arg(&scenario), "--out", arg(&csv)]);
     swept.expect(1);

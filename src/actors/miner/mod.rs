@@ -22,7 +22,7 @@ mod validation;
 use super::message::Msg;
 use super::observation::Observation;
 use super::{Breach, Ctx, World};
-use crate::protocol::{Block, BranchId, BranchTip, KeyPair, PlacementNote, Record};
+use crate::protocol::{Block, BranchId, BranchTip, KeyPair, Params, PlacementNote, Record};
 use crate::sim::{ActorId, Time, Timer};
 pub use settings::MinerSettings;
 use state::{Disk, Memory};
@@ -187,6 +187,29 @@ impl Miner {
             peers.len(),
             open.join(", ")
         )
+    }
+
+    /// Whether the block this miner is building would meet rule 8 with what it gathered
+    /// and every chunk `suppliers` could still offer it (`None`: it builds none). A miner
+    /// for which this is false waits for chunks that only a block not yet built can make.
+    pub fn could_finish_with(&self, suppliers: &[&Miner], params: &Params) -> Option<bool> {
+        let draft = self.mem.draft.as_ref()?;
+        let (mut chunks, mut bytes) = self.draft_gathered()?;
+        for supplier in suppliers.iter().filter(|s| s.branch() != self.branch()) {
+            let source = supplier.branch();
+            let holds = |height: u64| {
+                self.tip().holds(source, height)
+                    || draft
+                        .foreign
+                        .iter()
+                        .any(|c| c.header.source == source && c.header.height == height)
+            };
+            let (more, more_bytes) = supplier.disk.own.takeable(params.placement, holds);
+            chunks += more;
+            bytes += more_bytes;
+        }
+        let requirement = params.requirement(self.tip().last_primary());
+        Some(requirement.is_met(chunks, bytes))
     }
 
     /// Own chunks no holder has confirmed embedding.
@@ -369,9 +392,9 @@ impl Miner {
                     });
                 }
             }
-            Msg::Decline { chunk } => {
+            Msg::Decline { chunk, holds_one } => {
                 if let Some(peer) = self.disk.peers.get(from) {
-                    self.disk.own.declined(chunk, peer.branch);
+                    self.disk.own.declined(chunk, peer.branch, holds_one);
                 }
             }
             Msg::Seen(header) => self.on_seen(*header, ctx, world),

@@ -9,6 +9,7 @@
 
 use crate::protocol::{BranchId, Chunk, ChunkId, Placement};
 use crate::sim::{ActorId, Time};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -57,6 +58,10 @@ impl Slot {
 #[derive(Default)]
 pub struct OwnChunks {
     blocks: Vec<Vec<Slot>>,
+    /// (height, branch): the branch declined a chunk of that block because it holds one
+    /// already. The slots say where chunks went as far as notices told; this says what a
+    /// lost notice left out, so the branch is not offered that block again and again.
+    holds_one: BTreeSet<(usize, BranchId)>,
 }
 
 impl OwnChunks {
@@ -85,6 +90,7 @@ impl OwnChunks {
         // One pass: lapse old offers, and keep the best block so far by (taken, height);
         // the costlier test for `to` runs only on a block that would beat it.
         let mut best: Option<(usize, usize, usize)> = None;
+        let holds_one = &self.holds_one;
         for (height, slots) in self.blocks.iter_mut().enumerate() {
             let (mut free, mut taken) = (None, 0);
             for (index, slot) in slots.iter_mut().enumerate() {
@@ -103,7 +109,9 @@ impl OwnChunks {
             if best.is_some_and(|(fewest, _, _)| fewest <= taken) {
                 continue;
             }
-            if !placement.admits(|| slots.iter().any(|s| s.is_with(to))) {
+            let with_to =
+                || holds_one.contains(&(height, to)) || slots.iter().any(|s| s.is_with(to));
+            if !placement.admits(with_to) {
                 continue;
             }
             best = Some((taken, height, index));
@@ -210,11 +218,15 @@ impl OwnChunks {
         held.then_some(freed)
     }
 
-    /// Frees a chunk that was offered to `to` and declined.
-    pub fn declined(&mut self, id: ChunkId, to: BranchId) {
+    /// Frees a chunk that was offered to `to` and declined, and remembers whether `to`
+    /// declined it for holding a chunk of the same block already.
+    pub fn declined(&mut self, id: ChunkId, to: BranchId, holds_one: bool) {
         if let Some(slot) = self.slot(id) {
             if matches!(slot.state, State::Offered { to: peer, .. } if peer == to) {
                 slot.state = State::Free;
+            }
+            if holds_one {
+                self.holds_one.insert((id.height as usize, to));
             }
         }
     }
@@ -223,6 +235,26 @@ impl OwnChunks {
         self.blocks
             .get_mut(id.height as usize)
             .and_then(|slots| slots.get_mut(id.index as usize))
+    }
+
+    /// What a branch could still take from these chunks under `placement`, with
+    /// `holds(height)` saying whether it has one of that block already: (chunks, bytes of
+    /// data). Chunks on offer count, since offers lapse; placed and gone ones do not.
+    pub fn takeable(&self, placement: Placement, holds: impl Fn(u64) -> bool) -> (usize, u64) {
+        let (mut chunks, mut bytes) = (0, 0);
+        for (height, slots) in self.blocks.iter().enumerate() {
+            let mut open = slots
+                .iter()
+                .filter(|slot| matches!(slot.state, State::Free | State::Offered { .. }));
+            let taken: Vec<&Slot> = match placement {
+                Placement::Any => open.collect(),
+                Placement::Distinct if holds(height as u64) => Vec::new(),
+                Placement::Distinct => open.next().into_iter().collect(),
+            };
+            chunks += taken.len();
+            bytes += taken.iter().map(|s| s.chunk.data.len() as u64).sum::<u64>();
+        }
+        (chunks, bytes)
     }
 
     /// Chunks no holder has confirmed.

@@ -223,8 +223,25 @@ impl Miner {
         if draft.is_some_and(|d| d.foreign.iter().any(|c| c.id() == id)) {
             return; // offered again after its reservation lapsed; already in the draft
         }
+        if draft.is_none() {
+            let holds_one = false; // it sealed its block meanwhile
+            return ctx.send(
+                from,
+                Msg::Decline {
+                    chunk: id,
+                    holds_one,
+                },
+            );
+        }
         if !self.may_embed(&chunk, world.params.placement) {
-            return ctx.send(from, Msg::Decline { chunk: id });
+            let holds_one = true;
+            return ctx.send(
+                from,
+                Msg::Decline {
+                    chunk: id,
+                    holds_one,
+                },
+            );
         }
         self.mem.rounds.get_mut(from).asked = false;
         self.mem.backoff = None;
