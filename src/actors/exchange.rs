@@ -9,7 +9,9 @@ use crate::protocol::BranchId;
 use crate::sim::ActorId;
 
 /// Records announcements in arrival order and lists them on request; an address that
-/// announces a new branch (its miner came back wiped) replaces its old entry.
+/// announces a new branch (its miner came back wiped) replaces its old entry. An
+/// announcement is answered with the list, which names the announcer: the miner's
+/// acknowledgement, without which it announces again.
 #[derive(Default)]
 pub struct Exchange {
     announced: Vec<(ActorId, BranchId)>,
@@ -18,10 +20,13 @@ pub struct Exchange {
 impl Exchange {
     pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Ctx) {
         match msg {
-            Msg::Announce { branch } => match self.announced.iter_mut().find(|(a, _)| *a == from) {
-                Some(entry) => entry.1 = branch,
-                None => self.announced.push((from, branch)),
-            },
+            Msg::Announce { branch } => {
+                match self.announced.iter_mut().find(|(a, _)| *a == from) {
+                    Some(entry) => entry.1 = branch,
+                    None => self.announced.push((from, branch)),
+                }
+                ctx.send(from, Msg::Peers(self.announced.clone()));
+            }
             Msg::ListPeers => ctx.send(from, Msg::Peers(self.announced.clone())),
             _ => {}
         }

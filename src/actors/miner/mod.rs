@@ -38,6 +38,8 @@ pub enum MinerTimer {
     Repair,
     /// Retry or give up the requests past their deadline.
     Timeout,
+    /// Announce again, unless a list from the exchange has named the miner since.
+    Announce,
 }
 
 impl Timer for MinerTimer {
@@ -256,13 +258,7 @@ impl Miner {
         ctx.log(crate::sim::Level::Info, || {
             format!("Miner {number}: Initialised. PubKey hash: {short}..")
         });
-        ctx.send(
-            self.exchange,
-            Msg::Announce {
-                branch: self.branch(),
-            },
-        );
-        ctx.send(self.exchange, Msg::ListPeers);
+        self.announce(ctx);
         ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
         if self.config.settings.repair_period > Time::ZERO {
             ctx.set_timer(self.config.settings.repair_period, MinerTimer::Repair);
@@ -323,12 +319,11 @@ impl Miner {
                         false => self.learn_peer(actor, branch, ctx),
                     }
                 }
-                // The exchange does not list us: our announcement was lost, or came
-                // before the exchange was up. Without it no peer that starts later
-                // finds us, so announce again.
-                if !listed && from == self.exchange {
-                    let branch = self.branch();
-                    ctx.send(self.exchange, Msg::Announce { branch });
+                if from == self.exchange {
+                    self.mem.listed = listed;
+                    if !listed {
+                        self.announce(ctx);
+                    }
                 }
                 self.gather(ctx, world);
             }
@@ -446,7 +441,38 @@ impl Miner {
                 self.gather(ctx, world);
             }
             MinerTimer::Timeout => self.check_timeouts(ctx, world),
+            MinerTimer::Announce => self.announce_again(ctx),
         }
+    }
+
+    /// Announces the miner's branch to the exchange, and keeps announcing it, at a wait
+    /// that doubles up to the longest backoff, until a list from the exchange names it.
+    /// An announcement can be lost, or sent before the exchange is up; a miner the
+    /// exchange does not list is found by no peer that starts later, and a miner with
+    /// nothing left to build never asks for the list that would tell it so.
+    fn announce(&mut self, ctx: &mut Ctx) {
+        let branch = self.branch();
+        ctx.send(self.exchange, Msg::Announce { branch });
+        if self.mem.announce_wait.is_none() {
+            let wait = self.config.settings.request_timeout;
+            ctx.set_timer(wait, MinerTimer::Announce);
+            self.mem.announce_wait = Some(wait);
+        }
+    }
+
+    /// Announce timer: no list has named the miner since it announced, so once more.
+    fn announce_again(&mut self, ctx: &mut Ctx) {
+        let Some(wait) = self.mem.announce_wait.take() else {
+            return;
+        };
+        if self.mem.listed {
+            return;
+        }
+        let branch = self.branch();
+        ctx.send(self.exchange, Msg::Announce { branch });
+        let next = wait.times(2).min(self.config.settings.backoff_max);
+        ctx.set_timer(next, MinerTimer::Announce);
+        self.mem.announce_wait = Some(next);
     }
 
     /// Knows `actor` as serving `branch`. An actor that changed branch came back wiped:

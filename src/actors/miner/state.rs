@@ -69,4 +69,8 @@ pub struct Memory {
     pub backoff: Option<Time>,
     /// Whether the retry timer is armed.
     pub retry_armed: bool,
+    /// Whether the exchange's last list named this miner under its branch.
+    pub listed: bool,
+    /// The wait of the armed announce timer (`None`: not armed).
+    pub announce_wait: Option<Time>,
 }
