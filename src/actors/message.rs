@@ -88,9 +88,10 @@ pub enum Msg {
         chunk: Result<Box<Chunk>, Refusal>,
     },
     /// Requester → source: "I no longer need the chunk you offered", and whether that is
-    /// because it holds (or is taking) a chunk of the same block already: rule 9 then bars
-    /// every chunk of that block, which the source may not know (a `Placed` notice lost,
-    /// a holder it wrote off), and offering the next one would be refused again.
+    /// because a block of its branch holds a chunk of the same block: rule 9 then bars
+    /// every chunk of that block for good, which the source may not know (a `Placed`
+    /// notice lost, a holder it wrote off), and offering the next one would be refused
+    /// again. A chunk of it in the block being built does not count: a crash can drop that.
     Decline {
         chunk: ChunkId,
         holds_one: bool,

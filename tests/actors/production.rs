@@ -109,12 +109,18 @@ fn a_second_chunk_of_a_block_already_in_the_draft_is_declined() {
             && matches!(
                 c,
                 medilanac::sim::Command::Send {
-                    msg: Msg::Decline { .. },
+                    msg: Msg::Decline {
+                        holds_one: false,
+                        ..
+                    },
                     ..
                 }
             )
     });
-    assert!(declined, "the sibling is declined under distinct placement");
+    assert!(
+        declined,
+        "the sibling is declined under distinct placement, not for a sealed holding"
+    );
     let block = &board.miner(subject).blocks()[1];
     let mut seen = std::collections::BTreeSet::new();
     assert!(block
@@ -248,4 +254,56 @@ fn a_valid_chunk_of_another_version_of_the_newest_block_shows_an_equivocation() 
         0,
         "a block took chunks of unseen headers"
     );
+}
+
+/// A sibling of a chunk the subject's sealed block 1 embeds is declined saying so: rule 9
+/// bars that block for good, and the source, told, offers it to the subject no more.
+#[test]
+fn a_chunk_of_a_block_a_sealed_block_holds_is_declined_as_held_for_good() {
+    let (mut board, _) = gather(|_| {});
+    let subject = board.subject;
+    let sealed = board.miner(subject).blocks()[1].foreign.clone();
+    let embedded = board.embedded_chunks();
+    let sibling = sealed
+        .iter()
+        .find_map(|held| {
+            embedded.iter().find(|c| {
+                c.header.source == held.header.source
+                    && c.header.height == held.header.height
+                    && c.header.index != held.header.index
+            })
+        })
+        .expect("a block with chunks on several branches")
+        .clone();
+    board.submit_records(6); // sequences 4 and 5 are new
+    let source = board
+        .peers()
+        .into_iter()
+        .find(|&p| board.branch(p) == sibling.header.source);
+    board.now = board.now + medilanac::sim::Time::from_secs(120); // peers no longer dry
+    let mut swapped = false;
+    let mut all = Vec::new();
+    for timer in [MinerTimer::Block, MinerTimer::Retry, MinerTimer::Retry] {
+        let emitted = board.fire(subject, timer);
+        all.extend(board.settle(emitted, |from, to, msg| {
+            if let Msg::Offer {
+                chunk: Ok(chunk), ..
+            } = msg
+            {
+                if to == subject && Some(from) == source && !swapped {
+                    **chunk = sibling.clone();
+                    swapped = true;
+                }
+            }
+        }));
+    }
+    assert!(swapped, "the subject was offered a chunk");
+    let id = sibling.id();
+    let told = all.iter().any(|(by, c)| {
+        *by == subject
+            && matches!(c, medilanac::sim::Command::Send {
+                msg: Msg::Decline { chunk, holds_one: true }, ..
+            } if *chunk == id)
+    });
+    assert!(told, "declined as held by a sealed block");
 }

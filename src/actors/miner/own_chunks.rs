@@ -58,8 +58,8 @@ impl Slot {
 #[derive(Default)]
 pub struct OwnChunks {
     blocks: Vec<Vec<Slot>>,
-    /// (height, branch): the branch declined a chunk of that block because it holds one
-    /// already. The slots say where chunks went as far as notices told; this says what a
+    /// (height, branch): the branch declined a chunk of that block because one of its
+    /// blocks holds one already. The slots say where chunks went as far as notices told; this says what a
     /// lost notice left out, so the branch is not offered that block again and again.
     holds_one: BTreeSet<(usize, BranchId)>,
 }

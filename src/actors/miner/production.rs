@@ -234,7 +234,7 @@ impl Miner {
             );
         }
         if !self.may_embed(&chunk, world.params.placement) {
-            let holds_one = true;
+            let holds_one = self.disk.chain.tip().holds(id.source, id.height);
             return ctx.send(
                 from,
                 Msg::Decline {
