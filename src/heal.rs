@@ -51,7 +51,8 @@ pub struct HealPlan {
 /// intervals), plus a whole branch of blocks at the block interval (a miner that was down
 /// the whole run starts from genesis), plus one longest backoff of a miner with no chunk to
 /// gather, one trust period to validate its peers again, one offer timeout for chunks
-/// reserved for peers that were down, one request's every attempt, and one repair period.
+/// reserved for peers that were down, one request's every attempt, one repair period, and
+/// one suspension (an honest peer that loss made look like a withholder).
 pub fn default_within(blocks: u64, settings: &MinerSettings, patient_interval: f64) -> f64 {
     let patient = Patient::longest_wait(Time::from_secs_f64(patient_interval));
     let timeouts = settings.request_timeout.times(settings.attempts as u64);
@@ -63,6 +64,7 @@ pub fn default_within(blocks: u64, settings: &MinerSettings, patient_interval: f
         settings.offer_timeout,
         timeouts,
         settings.repair_period,
+        settings.suspension,
     ];
     waits.iter().map(|wait| wait.as_secs_f64()).sum()
 }

@@ -6,7 +6,7 @@
 
 use crate::protocol::merkle::MerkleProof;
 use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, Record};
-use crate::sim::{ActorId, Message};
+use crate::sim::{ActorId, Message, Time};
 use std::sync::Arc;
 
 /// Bytes of addressing and framing each message carries.
@@ -21,6 +21,9 @@ pub enum Refusal {
     NoChunk,
     /// The server blacklisted the requester and will never hand it a chunk.
     Blacklisted,
+    /// The server suspended the requester as a withholder and will validate it again at
+    /// `until`.
+    Suspended { until: Time },
 }
 
 /// A challenged file and its proof; behind a pointer, like every payload, so that a
@@ -194,6 +197,9 @@ impl Msg {
                 Err(Refusal::Blacklisted) => {
                     json!({ "request": request, "refused": "blacklisted" })
                 }
+                Err(Refusal::Suspended { until }) => {
+                    json!({ "request": request, "refused": "suspended", "until_s": until.as_secs_f64() })
+                }
             },
             Msg::Decline {
                 chunk: id,
@@ -262,7 +268,11 @@ impl Message for Msg {
                         .map_or(1, |answer| answer.0.encoded_len() + answer.1.encoded_len())
                 }
                 Msg::WantChunk { .. } => 40,
-                Msg::Offer { chunk, .. } => chunk.as_ref().map_or(1, |c| c.encoded_len()),
+                Msg::Offer { chunk, .. } => match chunk {
+                    Ok(c) => c.encoded_len(),
+                    Err(Refusal::Suspended { .. }) => 9, // the reason and the time
+                    Err(_) => 1,
+                },
                 Msg::Decline { .. } => 43,
                 Msg::Placed { .. } => 90,
                 Msg::Seen(header) => header.encoded_len(),

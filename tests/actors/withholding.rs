@@ -6,7 +6,8 @@ use crate::support_defences::{
     blacklisted, challenges, validated, validation, wait_for_next_validation, Answers,
 };
 use crate::switchboard::{Emitted, Switchboard};
-use medilanac::actors::Breach;
+use medilanac::actors::message::Refusal;
+use medilanac::actors::{Breach, Msg};
 use medilanac::scenario::Scenario;
 use medilanac::sim::ActorId;
 
@@ -107,4 +108,74 @@ fn with_missed_challenges_one_the_first_withheld_validation_blacklists() {
 fn a_peer_that_answers_nothing_not_even_its_headers_is_never_taken_for_a_withholder() {
     let caught = caught(&validations(|_| {}, &[Answers::None; 5]));
     assert!(caught.iter().all(Vec::is_empty), "{caught:?}");
+}
+
+/// The refusal the subject gives `PEER` when it asks for a chunk now, if any.
+fn refusal(board: &mut Switchboard) -> Option<Refusal> {
+    let (subject, branch) = (board.subject, board.branch(PEER));
+    let emitted = board.deliver(PEER, subject, Msg::WantChunk { request: 7, branch });
+    let to_peer = crate::switchboard::sent(&emitted, subject, PEER);
+    match to_peer.as_slice() {
+        [Msg::Offer {
+            chunk: Err(refusal),
+            ..
+        }] => Some(*refusal),
+        _ => None,
+    }
+}
+
+/// When the suspension of `PEER` in force ends, if one is.
+fn suspended_until(board: &mut Switchboard) -> Option<medilanac::sim::Time> {
+    match refusal(board) {
+        Some(Refusal::Suspended { until }) => Some(until),
+        _ => None,
+    }
+}
+
+/// Silence may be the network's doing (loss, a partition), so with `miner.suspension` set
+/// a withholder is suspended, not barred for good: refused and not validated until the
+/// suspension ends, then validated afresh. Answering, it is trusted again and the count starts over; withholding
+/// again, it is suspended at once for twice as long. An honest miner that loss made look
+/// like a withholder once got barred by its peers for good and never finished its blocks.
+#[test]
+fn a_withholder_is_suspended_then_validated_afresh_and_a_repeat_doubles_the_suspension() {
+    use medilanac::sim::Time;
+    let suspension = Time::from_secs(300);
+    for answers_after in [Answers::All, Answers::HeadersOnly] {
+        let mut board = Switchboard::new(|s| s.miner.suspension = suspension);
+        for round in 0..3 {
+            if round > 0 {
+                wait_for_next_validation(&mut board);
+            }
+            validation(&mut board, PEER, Answers::HeadersOnly);
+        }
+        let caught_at = board.now;
+        let until = suspended_until(&mut board).expect("suspended");
+        assert_eq!(until, caught_at + suspension);
+        board.now = until - Time::from_secs(1);
+        assert_eq!(suspended_until(&mut board), Some(until), "still suspended");
+        board.now = until;
+        let again = validation(&mut board, PEER, answers_after);
+        match answers_after {
+            Answers::All => {
+                assert!(validated(&again, PEER));
+                assert_eq!(suspended_until(&mut board), None);
+            }
+            _ => {
+                let caught = blacklisted(&again);
+                assert_eq!(caught, vec![(PEER, Breach::Withheld { missed: 4 })]);
+                let doubled = suspended_until(&mut board).expect("suspended again");
+                assert_eq!(doubled, board.now + suspension.times(2));
+            }
+        }
+    }
+    // By default (0) it is barred for good, as the dissertation's blacklist does.
+    let mut board = Switchboard::new(|_| {});
+    for round in 0..3 {
+        if round > 0 {
+            wait_for_next_validation(&mut board);
+        }
+        validation(&mut board, PEER, Answers::HeadersOnly);
+    }
+    assert_eq!(refusal(&mut board), Some(Refusal::Blacklisted));
 }

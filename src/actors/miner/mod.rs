@@ -578,7 +578,8 @@ impl Miner {
         }
         let until = ctx.now + self.config.settings.backoff_max;
         if let Some(peer) = self.disk.peers.get_mut(request.peer) {
-            if peer.standing != peers::Standing::Blacklisted {
+            let barred = peer.standing == peers::Standing::Blacklisted;
+            if !barred && peer.standing.suspended_until(ctx.now).is_none() {
                 peer.standing = peers::Standing::Resting { until };
                 self.mem.rounds.get_mut(request.peer).validating = 0;
             }

@@ -22,6 +22,21 @@ pub enum Standing {
     Resting {
         until: Time,
     },
+    /// Answered its headers but left challenges unanswered (rule 11): barred until
+    /// `until`, then validated afresh (`MinerSettings::suspension`).
+    Suspended {
+        until: Time,
+    },
+}
+
+impl Standing {
+    /// When the suspension in force at `now` ends, if one is.
+    pub fn suspended_until(self, now: Time) -> Option<Time> {
+        match self {
+            Standing::Suspended { until } if now < until => Some(until),
+            _ => None,
+        }
+    }
 }
 
 /// What a checked header commits to: all a challenge answer is checked against. Kept
@@ -74,7 +89,8 @@ impl Peer {
         matches!(self.standing, Standing::Trusted { until } if now < until)
     }
 
-    /// Whether the peer may ever hand us a chunk: we did not blacklist it, nor it us.
+    /// Whether the peer may ever hand us a chunk: we did not blacklist it, nor it us (a
+    /// suspension ends).
     pub fn may_supply(&self) -> bool {
         self.standing != Standing::Blacklisted && !self.refuses_us
     }
@@ -86,7 +102,9 @@ impl Peer {
         }
         match self.standing {
             Standing::Unknown => true,
-            Standing::Trusted { until } | Standing::Resting { until } => now >= until,
+            Standing::Trusted { until }
+            | Standing::Resting { until }
+            | Standing::Suspended { until } => now >= until,
             Standing::Blacklisted => false,
         }
     }

@@ -186,6 +186,17 @@ impl Miner {
                 });
                 return;
             }
+            Err(Refusal::Suspended { until }) => {
+                // Asked again when the suspension ends, and validated then.
+                if let Some(peer) = self.disk.peers.get_mut(from) {
+                    peer.dry_until = until;
+                }
+                let number = self.number;
+                ctx.log(Level::Info, || {
+                    format!("Miner {number}: peer {from} suspended us until {until}")
+                });
+                return;
+            }
             Err(Refusal::NoChunk) => {
                 // It has nothing for us until it makes another block: don't ask before then.
                 let until = ctx.now + self.config.settings.block_interval;

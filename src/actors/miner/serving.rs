@@ -66,6 +66,8 @@ impl Miner {
         let peer = self.disk.peers.get(to).expect("just learnt");
         let chunk = if peer.standing == Standing::Blacklisted {
             Err(Refusal::Blacklisted)
+        } else if let Some(until) = peer.standing.suspended_until(ctx.now) {
+            Err(Refusal::Suspended { until })
         } else if !peer.is_trusted(ctx.now) {
             let validating = self.mem.rounds.get(to).validating > 0;
             if peer.needs_validation(ctx.now) && !validating {

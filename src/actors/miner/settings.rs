@@ -43,9 +43,18 @@ pub struct MinerSettings {
     /// it; 0 means m.
     pub repair_threshold: usize,
     /// Validations in a row in which a peer may leave a challenge unanswered, while
-    /// answering its headers, before it is blacklisted as a withholder; 0 never blacklists
+    /// answering its headers, before it is suspended as a withholder; 0 never bars a peer
     /// for silence.
     pub missed_challenges: u32,
+    /// How long a peer found withholding is barred before it is validated again; doubled
+    /// for each further validation it withholds in, and back to this once it passes one.
+    /// 0 (the default) bars it for good, as the dissertation's blacklist does. Silence may
+    /// be the network's doing (loss, a partition), unlike a wrong answer, and an honest
+    /// miner that loss made look like a withholder to every peer, barred for good, never
+    /// finishes; but a withholder that is validated again and again keeps a run from ever
+    /// going quiet.
+    #[serde(with = "seconds")]
+    pub suspension: Time,
     /// Peers told the newest header of each peer a miner validates (0: none). Off by
     /// default: without it an equivocator that keeps each peer to one history is never
     /// found out, and with it every validation costs that many messages more.
@@ -67,6 +76,7 @@ impl Default for MinerSettings {
             repair_period: Time::ZERO,
             repair_threshold: 0,
             missed_challenges: 3,
+            suspension: Time::ZERO,
             gossip_headers: 0,
         }
     }

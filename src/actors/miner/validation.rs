@@ -13,7 +13,7 @@ use crate::actors::observation::Observation;
 use crate::actors::{Breach, Ctx, World};
 use crate::protocol::validate::extend_headers;
 use crate::protocol::BlockHeader;
-use crate::sim::{ActorId, Level};
+use crate::sim::{ActorId, Level, Time};
 use rand::Rng;
 
 impl Miner {
@@ -223,7 +223,17 @@ impl Miner {
         if limit == 0 || missed < limit {
             return false;
         }
-        self.blacklist(peer, Breach::Withheld { missed }, ctx);
+        let suspension = self.config.settings.suspension;
+        let standing = match suspension == Time::ZERO {
+            true => Standing::Blacklisted,
+            false => {
+                // Doubled for each further validation withheld in, up to 2^16 suspensions.
+                let repeats = (missed - limit).min(16);
+                let until = ctx.now + suspension.times(1 << repeats);
+                Standing::Suspended { until }
+            }
+        };
+        self.bar(peer, Breach::Withheld { missed }, standing, ctx);
         true
     }
 
@@ -246,23 +256,31 @@ impl Miner {
 
     /// Marks `peer` as failed for good and forgets what was asked of it.
     pub(super) fn blacklist(&mut self, peer: ActorId, breach: Breach, ctx: &mut Ctx) {
+        self.bar(peer, breach, Standing::Blacklisted, ctx);
+    }
+
+    /// Bars `peer` for `breach`, for good or for a suspension (`standing`), and forgets
+    /// what was asked of it.
+    fn bar(&mut self, peer: ActorId, breach: Breach, standing: Standing, ctx: &mut Ctx) {
         let Some(known) = self.disk.peers.get_mut(peer) else {
             return;
         };
         if known.standing == Standing::Blacklisted {
             return;
         }
-        known.standing = Standing::Blacklisted;
+        known.standing = standing;
         self.mem.rounds.get_mut(peer).validating = 0;
         self.stats.validations_failed += 1;
         self.mem.requests.drop_peer(peer);
         let (number, branch) = (self.number, known.branch);
         ctx.log(Level::Info, || {
-            let rule = breach.rule();
-            format!(
-                "Miner {number}: blacklisted {} (rule {rule}): {breach}",
-                branch.short()
-            )
+            let (rule, short) = (breach.rule(), branch.short());
+            match standing {
+                Standing::Suspended { until } => format!(
+                    "Miner {number}: suspended {short} until {until} (rule {rule}): {breach}"
+                ),
+                _ => format!("Miner {number}: blacklisted {short} (rule {rule}): {breach}"),
+            }
         });
         ctx.observe(Observation::PeerBlacklisted {
             peer,
