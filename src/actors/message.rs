@@ -26,6 +26,18 @@ pub enum Refusal {
     Suspended { until: Time },
 }
 
+/// Why a requester declined a chunk it was offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Declined {
+    /// It builds no block now (it sealed one meanwhile).
+    NoDraft,
+    /// The block it builds has a chunk of the same block: this one is barred until that
+    /// block is sealed, or dropped (a crash empties the block being built).
+    InDraft,
+    /// A block of its branch holds a chunk of the same block: barred for good.
+    Held,
+}
+
 /// A challenged file and its proof; behind a pointer, like every payload, so that a
 /// message stays small however much it carries and the event loop moves little. Shared,
 /// because the holder answers each challenge from one copy it keeps ready.
@@ -90,14 +102,14 @@ pub enum Msg {
         request: u64,
         chunk: Result<Box<Chunk>, Refusal>,
     },
-    /// Requester → source: "I no longer need the chunk you offered", and whether that is
-    /// because a block of its branch holds a chunk of the same block: rule 9 then bars
-    /// every chunk of that block for good, which the source may not know (a `Placed`
-    /// notice lost, a holder it wrote off), and offering the next one would be refused
-    /// again. A chunk of it in the block being built does not count: a crash can drop that.
+    /// Requester → source: "I no longer need the chunk you offered", and why. Rule 9 bars
+    /// every chunk of a block the requester holds one of, which the source may not know (a
+    /// `Placed` notice lost, a holder it wrote off, an offer that lapsed and went to
+    /// another): told, it offers the requester other blocks instead of the next chunk of
+    /// this one, which would be declined again, and again.
     Decline {
         chunk: ChunkId,
-        holds_one: bool,
+        why: Declined,
     },
     /// Holder → source: "your chunk is foreign chunk `position` of my block `height`".
     Placed {
@@ -201,10 +213,14 @@ impl Msg {
                     json!({ "request": request, "refused": "suspended", "until_s": until.as_secs_f64() })
                 }
             },
-            Msg::Decline {
-                chunk: id,
-                holds_one,
-            } => json!({ "chunk": chunk(id), "holds_one": holds_one }),
+            Msg::Decline { chunk: id, why } => {
+                let why = match why {
+                    Declined::NoDraft => "no_draft",
+                    Declined::InDraft => "in_draft",
+                    Declined::Held => "held",
+                };
+                json!({ "chunk": chunk(id), "why": why })
+            }
             Msg::Placed {
                 chunk: id,
                 holder,

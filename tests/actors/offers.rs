@@ -1,14 +1,15 @@
 //! The source's side of an offer: what a decline tells it, and what it could still supply.
 
 use crate::switchboard::{sent, Switchboard};
-use medilanac::actors::message::Refusal;
+use medilanac::actors::message::{Declined, Refusal};
 use medilanac::actors::{MinerTimer, Msg};
 use medilanac::protocol::ChunkId;
-use medilanac::sim::ActorId;
+use medilanac::sim::{ActorId, Time};
 
 /// The subject, its first block sealed: every peer has validated it and trusts it.
+/// Offers lapse after 10 s.
 fn trusted_subject() -> Switchboard {
-    let mut board = Switchboard::new(|_| {});
+    let mut board = Switchboard::new(|s| s.miner.offer_timeout = Time::from_secs(10));
     let subject = board.subject;
     board.submit_records(4);
     let mut emitted = board.introduce_everyone();
@@ -48,31 +49,36 @@ fn offered_until_none(board: &mut Switchboard, source: ActorId) -> Vec<ChunkId> 
     offered
 }
 
-/// A source that did not learn its chunk of block `h` reached the subject (a lost notice)
-/// offers another one of `h`; the subject, holding one, declines. Told so, the source
-/// offers the subject no chunk of `h` again but still its other blocks; told only "no
-/// longer needed", it offers `h` again, the repeated offer that once livelocked chaos runs.
+/// A source that did not learn its chunk of block `h` reached the subject (a lost notice,
+/// or an offer that lapsed and went to another) offers another one of `h`; the subject,
+/// holding one, declines. Told it holds one in a sealed block, the source offers the
+/// subject no chunk of `h` again, but still its other blocks; told it holds one in the
+/// block it builds, not until that offer would have lapsed (the block may be dropped in a
+/// crash); told only "no longer needed", it offers `h` again at once. Without this the
+/// repeated offer livelocked chaos runs.
 #[test]
 fn a_decline_for_holding_one_stops_offers_of_that_block_to_that_branch_only() {
     let mut tried = 0;
     for source in trusted_subject().peers() {
-        for holds_one in [true, false] {
+        for why in [Declined::Held, Declined::InDraft, Declined::NoDraft] {
             let mut board = trusted_subject();
             let Some(first) = ask(&mut board, source, 1) else {
                 continue;
             };
             let subject = board.subject;
-            let decline = Msg::Decline {
-                chunk: first,
-                holds_one,
-            };
+            let decline = Msg::Decline { chunk: first, why };
             board.deliver(subject, source, decline);
             let later = offered_until_none(&mut board, source);
             let again = later.iter().any(|id| id.height == first.height);
-            assert_eq!(again, !holds_one, "source {source}, {later:?}");
-            if holds_one && !later.is_empty() {
+            assert_eq!(again, why == Declined::NoDraft, "source {source}, {why:?}");
+            if why != Declined::NoDraft && !later.is_empty() {
                 tried += 1;
             }
+            // Past the lifetime of an offer (10 s here; trust lasts 30 s).
+            board.now = board.now + Time::from_secs(11);
+            let after = offered_until_none(&mut board, source);
+            let again = after.iter().any(|id| id.height == first.height);
+            assert_eq!(again, why != Declined::Held, "source {source}, {why:?}");
         }
     }
     assert!(tried > 0, "no source had a second block to offer");

@@ -1,8 +1,10 @@
 //! Building a block at the receiver of offers: rules 8, 9 and 12.
 
 use crate::switchboard::{observations, sent, Emitted, Switchboard};
-use medilanac::actors::message::Refusal;
+use medilanac::actors::message::{Declined, Refusal};
 use medilanac::actors::{Breach, MinerTimer, Msg, NodeTimer, Observation};
+use medilanac::protocol::ChunkId;
+use medilanac::sim::ActorId;
 
 /// The subject with records waiting, told of every miner, its block timer fired, and the
 /// network settled; every message to the subject goes through `rewrite` first.
@@ -72,61 +74,81 @@ fn a_miner_whose_peers_have_no_chunk_waits_and_never_seals_a_short_block() {
         .any(|(actor, t)| *actor == board.subject && *t == retry));
 }
 
+/// Every other peer refuses, so the subject asks one source round after round: the
+/// source's second offer is turned into a sibling of the chunk it gave first, which the
+/// block being built already has. Rule 9 declines it, saying the draft holds one.
 #[test]
 fn a_second_chunk_of_a_block_already_in_the_draft_is_declined() {
-    let mut first: Option<medilanac::protocol::Chunk> = None;
-    let mut swapped = false;
-    let board = Switchboard::new(|_| {});
-    let embedded = board.embedded_chunks();
-    drop(board);
-    let (board, emitted) = gather(|msg| {
-        let Msg::Offer {
-            chunk: Ok(chunk), ..
-        } = msg
-        else {
-            return;
-        };
-        match &first {
-            None => first = Some((**chunk).clone()),
-            Some(taken) if !swapped && taken.header.source == chunk.header.source => {
-                // The same peer offers again: offer a sibling of the first chunk instead.
-                let sibling = embedded.iter().find(|c| {
-                    c.header.source == taken.header.source
-                        && c.header.height == taken.header.height
-                        && c.header.index != taken.header.index
-                });
-                **chunk = sibling
-                    .expect("every block has chunks on several branches")
-                    .clone();
-                swapped = true;
-            }
-            Some(_) => {}
-        }
+    let sources = Switchboard::new(|_| {}).peers();
+    let tried = sources.into_iter().find_map(|source| {
+        let (board, all, sibling) = asked_one_source(source);
+        Some((board, all, sibling?))
     });
+    let (board, all, sibling) = tried.expect("some source is asked a second time");
     let subject = board.subject;
-    let declined = emitted.iter().any(|(by, c)| {
+    let declined = all.iter().any(|(by, c)| {
         *by == subject
-            && matches!(
-                c,
-                medilanac::sim::Command::Send {
-                    msg: Msg::Decline {
-                        holds_one: false,
-                        ..
-                    },
-                    ..
-                }
-            )
+            && matches!(c, medilanac::sim::Command::Send {
+                msg: Msg::Decline { chunk, why: Declined::InDraft }, ..
+            } if *chunk == sibling)
     });
-    assert!(
-        declined,
-        "the sibling is declined under distinct placement, not for a sealed holding"
+    assert!(declined, "the sibling is declined, the draft holding one");
+    let draft = board.miner(subject).draft_gathered();
+    assert_eq!(
+        draft.map(|(chunks, _)| chunks),
+        Some(1),
+        "only the first was taken"
     );
-    let block = &board.miner(subject).blocks()[1];
-    let mut seen = std::collections::BTreeSet::new();
-    assert!(block
-        .foreign
-        .iter()
-        .all(|c| seen.insert((c.header.source, c.header.height))));
+}
+
+/// The subject gathers with every peer but `source` refusing; `source`'s second offer is
+/// turned into a sibling of its first. Returns the board, what was emitted, and the
+/// sibling's id if `source` made a second offer.
+fn asked_one_source(source: ActorId) -> (Switchboard, Emitted, Option<ChunkId>) {
+    let mut board = Switchboard::new(|_| {});
+    let subject = board.subject;
+    let embedded = board.embedded_chunks();
+    board.submit_records(4);
+    let mut emitted = board.introduce_everyone();
+    emitted.extend(board.fire(subject, MinerTimer::Block));
+    let mut first: Option<medilanac::protocol::Chunk> = None;
+    let mut sibling: Option<ChunkId> = None;
+    let mut all = Vec::new();
+    for round in 0..6 {
+        if round > 0 {
+            emitted = board.fire(subject, MinerTimer::Retry);
+        }
+        let rewrite = |from: ActorId, to: ActorId, msg: &mut Msg| {
+            let Msg::Offer { chunk, .. } = msg else {
+                return;
+            };
+            if to != subject || chunk.is_err() {
+                return;
+            }
+            if from != source {
+                *chunk = Err(Refusal::NoChunk);
+                return;
+            }
+            let Ok(offered) = chunk else { return };
+            match (&first, sibling) {
+                (None, _) => first = Some((**offered).clone()),
+                (Some(taken), None) => {
+                    let twin = embedded.iter().find(|c| {
+                        c.header.source == taken.header.source
+                            && c.header.height == taken.header.height
+                            && c.header.index != taken.header.index
+                    });
+                    if let Some(twin) = twin {
+                        **offered = twin.clone();
+                        sibling = Some(offered.id());
+                    }
+                }
+                _ => {}
+            }
+        };
+        all.extend(board.settle(std::mem::take(&mut emitted), rewrite));
+    }
+    (board, all, sibling)
 }
 
 #[test]
@@ -302,7 +324,7 @@ fn a_chunk_of_a_block_a_sealed_block_holds_is_declined_as_held_for_good() {
     let told = all.iter().any(|(by, c)| {
         *by == subject
             && matches!(c, medilanac::sim::Command::Send {
-                msg: Msg::Decline { chunk, holds_one: true }, ..
+                msg: Msg::Decline { chunk, why: Declined::Held }, ..
             } if *chunk == id)
     });
     assert!(told, "declined as held by a sealed block");

@@ -387,9 +387,10 @@ impl Miner {
                     });
                 }
             }
-            Msg::Decline { chunk, holds_one } => {
+            Msg::Decline { chunk, why } => {
                 if let Some(peer) = self.disk.peers.get(from) {
-                    self.disk.own.declined(chunk, peer.branch, holds_one);
+                    let until = ctx.now + self.config.settings.offer_timeout;
+                    self.disk.own.declined(chunk, peer.branch, why, until);
                 }
             }
             Msg::Seen(header) => self.on_seen(*header, ctx, world),

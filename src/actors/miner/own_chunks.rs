@@ -7,9 +7,10 @@
 //! and is placed again once its block has fewer holders than the repair threshold (DESIGN
 //! rule 14).
 
+use crate::actors::message::Declined;
 use crate::protocol::{BranchId, Chunk, ChunkId, Placement};
 use crate::sim::{ActorId, Time};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -58,10 +59,12 @@ impl Slot {
 #[derive(Default)]
 pub struct OwnChunks {
     blocks: Vec<Vec<Slot>>,
-    /// (height, branch): the branch declined a chunk of that block because one of its
-    /// blocks holds one already. The slots say where chunks went as far as notices told; this says what a
-    /// lost notice left out, so the branch is not offered that block again and again.
-    holds_one: BTreeSet<(usize, BranchId)>,
+    /// (height, branch) → until when: the branch declined a chunk of that block for
+    /// holding one already, in its block being built (until its offer would have lapsed)
+    /// or in a sealed block (`None`: for good). The slots say where chunks went as far as
+    /// notices told; this says what a lost notice or a lapsed offer left out, so the branch
+    /// is not offered that block again and again.
+    holds_one: BTreeMap<(usize, BranchId), Option<Time>>,
 }
 
 impl OwnChunks {
@@ -109,8 +112,11 @@ impl OwnChunks {
             if best.is_some_and(|(fewest, _, _)| fewest <= taken) {
                 continue;
             }
-            let with_to =
-                || holds_one.contains(&(height, to)) || slots.iter().any(|s| s.is_with(to));
+            let declined = holds_one.get(&(height, to));
+            let with_to = || {
+                declined.is_some_and(|until| until.is_none_or(|until| now < until))
+                    || slots.iter().any(|s| s.is_with(to))
+            };
             if !placement.admits(with_to) {
                 continue;
             }
@@ -219,15 +225,23 @@ impl OwnChunks {
     }
 
     /// Frees a chunk that was offered to `to` and declined, and remembers whether `to`
-    /// declined it for holding a chunk of the same block already.
-    pub fn declined(&mut self, id: ChunkId, to: BranchId, holds_one: bool) {
+    /// declined it for holding a chunk of the same block already: in the block it builds
+    /// (then until `draft_until`) or in a sealed one (for good).
+    pub fn declined(&mut self, id: ChunkId, to: BranchId, why: Declined, draft_until: Time) {
         if let Some(slot) = self.slot(id) {
             if matches!(slot.state, State::Offered { to: peer, .. } if peer == to) {
                 slot.state = State::Free;
             }
-            if holds_one {
-                self.holds_one.insert((id.height as usize, to));
-            }
+            let until = match why {
+                Declined::NoDraft => return,
+                Declined::InDraft => Some(draft_until),
+                Declined::Held => None,
+            };
+            let mark = self
+                .holds_one
+                .entry((id.height as usize, to))
+                .or_insert(until);
+            *mark = until.zip(*mark).map(|(new, old)| new.max(old));
         }
     }
 

@@ -10,7 +10,7 @@
 use super::requests::{Kind, Purpose};
 use super::state::Draft;
 use super::{Miner, MinerTimer};
-use crate::actors::message::{Msg, Refusal};
+use crate::actors::message::{Declined, Msg, Refusal};
 use crate::actors::observation::Observation;
 use crate::actors::{Breach, Ctx, World};
 use crate::protocol::block::body_size;
@@ -234,25 +234,14 @@ impl Miner {
         if draft.is_some_and(|d| d.foreign.iter().any(|c| c.id() == id)) {
             return; // offered again after its reservation lapsed; already in the draft
         }
-        if draft.is_none() {
-            let holds_one = false; // it sealed its block meanwhile
-            return ctx.send(
-                from,
-                Msg::Decline {
-                    chunk: id,
-                    holds_one,
-                },
-            );
-        }
-        if !self.may_embed(&chunk, world.params.placement) {
-            let holds_one = self.disk.chain.tip().holds(id.source, id.height);
-            return ctx.send(
-                from,
-                Msg::Decline {
-                    chunk: id,
-                    holds_one,
-                },
-            );
+        let why = match draft {
+            None => Some(Declined::NoDraft),
+            Some(_) if self.may_embed(&chunk, world.params.placement) => None,
+            Some(_) if self.disk.chain.tip().holds(id.source, id.height) => Some(Declined::Held),
+            Some(_) => Some(Declined::InDraft),
+        };
+        if let Some(why) = why {
+            return ctx.send(from, Msg::Decline { chunk: id, why });
         }
         self.mem.rounds.get_mut(from).asked = false;
         self.mem.backoff = None;
