@@ -89,16 +89,8 @@ fn a_decline_for_holding_one_stops_offers_of_that_block_to_that_branch_only() {
 /// miner with no draft has nothing to finish.
 #[test]
 fn whether_a_draft_could_finish_counts_what_the_suppliers_still_hold() {
-    let mut board = Switchboard::new(|_| {});
+    let board = Switchboard::stalled();
     let subject = board.subject;
-    board.submit_records(4);
-    let mut emitted = board.introduce_everyone();
-    emitted.extend(board.fire(subject, MinerTimer::Block));
-    board.settle(emitted, |_, to, msg| {
-        if let (true, Msg::Offer { chunk, .. }) = (to == subject, msg) {
-            *chunk = Err(Refusal::NoChunk);
-        }
-    });
     let params = board.world.params.clone();
     let miner = board.miner(subject);
     assert_eq!(miner.stalled_draft(), Some(0));

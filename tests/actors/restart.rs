@@ -2,24 +2,8 @@
 
 use crate::switchboard::{sent, Switchboard, EXCHANGE};
 use medilanac::actors::message::Refusal;
-use medilanac::actors::{MinerTimer, Msg};
+use medilanac::actors::Msg;
 use medilanac::sim::Actor;
-
-/// The subject, stalled with a draft of 4 records (peers have no chunks).
-fn stalled() -> Switchboard {
-    let mut board = Switchboard::new(|_| {});
-    let subject = board.subject;
-    board.submit_records(4);
-    let mut emitted = board.introduce_everyone();
-    emitted.extend(board.fire(subject, MinerTimer::Block));
-    board.settle(emitted, |_, to, msg| {
-        if let (true, Msg::Offer { chunk, .. }) = (to == subject, msg) {
-            *chunk = Err(Refusal::NoChunk);
-        }
-    });
-    assert!(board.miner(subject).stalled_draft().is_some());
-    board
-}
 
 fn announced(
     emitted: &crate::switchboard::Emitted,
@@ -36,7 +20,7 @@ fn announced(
 
 #[test]
 fn a_crash_drops_the_draft_and_keeps_the_branch_and_every_accepted_record() {
-    let mut board = stalled();
+    let mut board = Switchboard::stalled();
     let subject = board.subject;
     let (branch, blocks) = (
         board.branch(subject),
@@ -63,7 +47,7 @@ fn a_crash_drops_the_draft_and_keeps_the_branch_and_every_accepted_record() {
 
 #[test]
 fn a_wipe_starts_a_new_branch_from_genesis_and_retires_the_old_one() {
-    let mut board = stalled();
+    let mut board = Switchboard::stalled();
     let subject = board.subject;
     let old = board.branch(subject);
     let emitted = board.handle(subject, |node, ctx, world| node.restart(true, ctx, world));

@@ -57,6 +57,22 @@ impl Switchboard {
         board
     }
 
+    /// The subject, stalled with a draft of 4 records: every peer says it has no chunk.
+    pub fn stalled() -> Switchboard {
+        let mut board = Switchboard::new(|_| {});
+        let subject = board.subject;
+        board.submit_records(4);
+        let mut emitted = board.introduce_everyone();
+        emitted.extend(board.fire(subject, medilanac::actors::MinerTimer::Block));
+        board.settle(emitted, |_, to, msg| {
+            if let (true, Msg::Offer { chunk, .. }) = (to == subject, msg) {
+                *chunk = Err(medilanac::actors::message::Refusal::NoChunk);
+            }
+        });
+        assert!(board.miner(subject).stalled_draft().is_some());
+        board
+    }
+
     pub fn miner(&self, actor: ActorId) -> &Miner {
         self.nodes[actor].as_miner().expect("a miner")
     }
