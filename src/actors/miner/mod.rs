@@ -195,17 +195,10 @@ impl Miner {
     /// and every chunk `suppliers` could still offer it (`None`: it builds none). A miner
     /// for which this is false waits for chunks that only a block not yet built can make.
     pub fn could_finish_with(&self, suppliers: &[&Miner], params: &Params) -> Option<bool> {
-        let draft = self.mem.draft.as_ref()?;
         let (mut chunks, mut bytes) = self.draft_gathered()?;
         for supplier in suppliers.iter().filter(|s| s.branch() != self.branch()) {
             let source = supplier.branch();
-            let holds = |height: u64| {
-                self.tip().holds(source, height)
-                    || draft
-                        .foreign
-                        .iter()
-                        .any(|c| c.header.source == source && c.header.height == height)
-            };
+            let holds = |height: u64| self.has_one_of(source, height);
             let (more, more_bytes) = supplier.disk.own.takeable(params.placement, holds);
             chunks += more;
             bytes += more_bytes;

@@ -15,8 +15,8 @@ use crate::actors::observation::Observation;
 use crate::actors::{Breach, Ctx, World};
 use crate::protocol::block::body_size;
 use crate::protocol::{
-    make_chunks, notes_record, notes_record_len, Block, BlockHeader, Chunk, ChunkAuth, Placement,
-    Record,
+    make_chunks, notes_record, notes_record_len, Block, BlockHeader, BranchId, Chunk, ChunkAuth,
+    Placement, Record,
 };
 use crate::sim::{ActorId, Level};
 use rand::Rng;
@@ -256,15 +256,20 @@ impl Miner {
 
     /// Whether the draft may take `chunk` under the placement rule (DESIGN rule 9).
     fn may_embed(&self, chunk: &Chunk, placement: Placement) -> bool {
-        let Some(draft) = &self.mem.draft else {
-            return false;
-        };
         let id = chunk.id();
-        let same_block = |c: &Chunk| c.header.source == id.source && c.header.height == id.height;
-        placement.admits(|| {
-            self.disk.chain.tip().holds(id.source, id.height)
-                || draft.foreign.iter().any(same_block)
-        })
+        self.mem.draft.is_some() && placement.admits(|| self.has_one_of(id.source, id.height))
+    }
+
+    /// Whether a sealed block or the block being built has a chunk of foreign block
+    /// `(source, height)`.
+    pub(super) fn has_one_of(&self, source: BranchId, height: u64) -> bool {
+        let same_block = |c: &Chunk| c.header.source == source && c.header.height == height;
+        self.disk.chain.tip().holds(source, height)
+            || self
+                .mem
+                .draft
+                .as_ref()
+                .is_some_and(|d| d.foreign.iter().any(same_block))
     }
 
     pub(super) fn finish_block(&mut self, ctx: &mut Ctx, world: &mut World) {
