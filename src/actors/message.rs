@@ -98,8 +98,13 @@ pub enum Msg {
         request: u64,
         branch: BranchId,
     },
+    /// Source → requester: a chunk, or why not. Names the source's branch, as every reply
+    /// does: a source that came back wiped offers chunks of its new branch, and a
+    /// requester that still knew the old one took that for a chunk of another branch and
+    /// blacklisted an honest miner.
     Offer {
         request: u64,
+        branch: BranchId,
         chunk: Result<Box<Chunk>, Refusal>,
     },
     /// Requester → source: "I no longer need the chunk you offered", and why. Rule 9 bars
@@ -131,7 +136,8 @@ impl Msg {
         match self {
             Msg::Headers { branch, .. }
             | Msg::File { branch, .. }
-            | Msg::ForeignChunk { branch, .. } => Some(*branch),
+            | Msg::ForeignChunk { branch, .. }
+            | Msg::Offer { branch, .. } => Some(*branch),
             _ => None,
         }
     }
@@ -202,6 +208,7 @@ impl Msg {
             Msg::Offer {
                 request,
                 chunk: offered,
+                ..
             } => match offered {
                 Ok(c) => json!({ "request": request, "chunk": chunk(&c.header.id()) }),
                 Err(Refusal::Untrusted) => json!({ "request": request, "refused": "untrusted" }),
@@ -284,11 +291,13 @@ impl Message for Msg {
                         .map_or(1, |answer| answer.0.encoded_len() + answer.1.encoded_len())
                 }
                 Msg::WantChunk { .. } => 40,
-                Msg::Offer { chunk, .. } => match chunk {
-                    Ok(c) => c.encoded_len(),
-                    Err(Refusal::Suspended { .. }) => 9, // the reason and the time
-                    Err(_) => 1,
-                },
+                Msg::Offer { chunk, .. } => {
+                    32 + match chunk {
+                        Ok(c) => c.encoded_len(),
+                        Err(Refusal::Suspended { .. }) => 9, // the reason and the time
+                        Err(_) => 1,
+                    }
+                }
                 Msg::Decline { .. } => 43,
                 Msg::Placed { .. } => 90,
                 Msg::Seen(header) => header.encoded_len(),

@@ -88,6 +88,14 @@ impl Miner {
             }
             offered.map(Box::new).ok_or(Refusal::NoChunk)
         };
-        ctx.send(to, Msg::Offer { request, chunk });
+        let branch = self.branch();
+        ctx.send(
+            to,
+            Msg::Offer {
+                request,
+                branch,
+                chunk,
+            },
+        );
     }
 }
