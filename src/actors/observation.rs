@@ -33,7 +33,8 @@ pub enum Observation {
     ValidationStarted { peer: ActorId },
     /// The miner validated `peer` (rule 11) and trusts it for a while.
     PeerValidated { peer: ActorId, branch: BranchId },
-    /// The miner blacklisted `peer` for good, with what it caught.
+    /// The miner barred `peer`, with what it caught: for good, or for a suspension when
+    /// the breach is withholding and `miner.suspension` is set.
     PeerBlacklisted {
         peer: ActorId,
         branch: BranchId,

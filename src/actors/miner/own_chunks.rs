@@ -112,8 +112,8 @@ impl OwnChunks {
             if best.is_some_and(|(fewest, _, _)| fewest <= taken) {
                 continue;
             }
-            let declined = holds_one.get(&(height, to));
             let with_to = || {
+                let declined = holds_one.get(&(height, to));
                 declined.is_some_and(|until| until.is_none_or(|until| now < until))
                     || slots.iter().any(|s| s.is_with(to))
             };

@@ -43,8 +43,8 @@ pub struct MinerSettings {
     /// it; 0 means m.
     pub repair_threshold: usize,
     /// Validations in a row in which a peer may leave a challenge unanswered, while
-    /// answering its headers, before it is suspended as a withholder; 0 never bars a peer
-    /// for silence.
+    /// answering its headers, before it is barred as a withholder (see `suspension`); 0
+    /// never bars a peer for silence.
     pub missed_challenges: u32,
     /// How long a peer found withholding is barred before it is validated again; doubled
     /// for each further validation it withholds in, and back to this once it passes one.
