@@ -35,9 +35,19 @@ impl KeyPair {
             role.as_bytes(),
             &index.to_le_bytes(),
         ]);
-        let signing = SigningKey::from_bytes(&secret.0);
+        KeyPair::from_secret(&secret.0)
+    }
+
+    /// The key pair from its 32 secret bytes, as a key file holds them.
+    pub fn from_secret(secret: &[u8; 32]) -> KeyPair {
+        let signing = SigningKey::from_bytes(secret);
         let public = PublicKey(signing.verifying_key().to_bytes());
         KeyPair { signing, public }
+    }
+
+    /// The 32 secret bytes, for a key file.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.signing.to_bytes()
     }
 
     pub fn public(&self) -> PublicKey {

@@ -1,17 +1,22 @@
 //! The Medilanac protocol as pure functions and plain data.
 //!
 //! Hashing and signing, Merkle trees, blocks, chunks and erasure coding, validation and
-//! reconstruction. Nothing here knows about time, the network or randomness, so every rule
-//! can be tested on its own and reused by the simulator's actors and by the CLI alike.
+//! reconstruction. Nothing here knows about time or the network, and what needs randomness (sealing a
+//! file, splitting a key) takes the caller's seeded stream, so every rule can be tested on
+//! its own and reused by the simulator's actors and by the CLI alike.
 
 pub mod block;
 pub mod bytes;
 pub mod chunk;
 pub mod codec;
 mod digest_map;
+pub mod entry;
+pub mod envelope;
 pub mod erasure;
 pub mod evidence;
+pub mod fhir;
 pub mod hash;
+pub mod key_shares;
 pub mod keys;
 pub mod merkle;
 pub mod params;
