@@ -6,18 +6,21 @@
 //! The layers, bottom up; each uses only modules listed before it.
 //!
 //! - [`protocol`]: the rules as pure functions and plain data: hashing and signing, Merkle
-//!   trees and proofs, records, blocks, chunks and erasure coding, validation,
-//!   reconstruction. No time, no randomness, no I/O.
+//!   trees and proofs, records (FHIR entries, sealed envelopes, key shares), blocks,
+//!   chunks and erasure coding, validation, reconstruction. No time, no I/O; what needs
+//!   randomness takes the caller's seeded stream.
 //! - [`sim`]: the engine, which knows nothing of blocks: virtual time, the event queue
 //!   ([`sim::engine`]), the actor interface ([`sim::actor`]: handlers only emit commands
 //!   into an `Out` buffer), seeded random streams, the network and churn models.
 //! - [`actors`]: the participants as state machines on that interface: miners (their
-//!   durable and volatile state apart), the exchange, patients; their typed timers and the
+//!   durable and volatile state apart), the exchange, patients and their clinical
+//!   workload, a key thief; their typed timers and the
 //!   observations they report; [`actors::Roster`] numbers them.
 //! - [`chaos`] and [`scenario`]: a scenario file, checked field by field, and the fault
 //!   settings chaos mode draws from the seed.
 //! - [`summary`]: what a finished run amounts to, and the one classification of a block's
-//!   status ([`summary::BlockStatus`]); [`invariants`]: the rules every run must keep,
+//!   status ([`summary::BlockStatus`]); [`records_report`]: what became of patients'
+//!   entries at the miners' door; [`invariants`]: the rules every run must keep,
 //!   checked after every event from the observations.
 //! - [`simulation`]: one run, start to finish: builds the actors from a scenario and seed,
 //!   runs the engine with the invariants and any hooks, and returns an
@@ -69,6 +72,7 @@ pub mod invariants;
 pub mod plot;
 pub mod progress;
 pub mod protocol;
+pub mod records_report;
 pub mod replay;
 pub mod scenario;
 pub mod sim;

@@ -4,11 +4,13 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
+use crate::actors::thief::KeyTheft;
+use crate::actors::workload::RecordsModel;
 use crate::actors::{Adversaries, Behaviour, MinerConfig, MinerSettings, Roster};
 use crate::chaos::{Chaos, Drawn};
 use crate::heal::{default_within, Heal, HealPlan};
 use crate::protocol::params::MAX_CHUNKS;
-use crate::protocol::{Params, Placement};
+use crate::protocol::{Params, Placement, RecordFormat};
 use crate::sim::churn::ChurnModel;
 use crate::sim::network::Regions;
 use crate::sim::{Latency, NetworkModel, Time};
@@ -67,6 +69,12 @@ pub struct Scenario {
     pub protocol: Params,
     #[serde(default)]
     pub patients: Patients,
+    /// The clinical workload, with `protocol.records = "fhir"` (its defaults without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<RecordsModel>,
+    /// A patient's signing key stolen during the run (needs FHIR records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_theft: Option<KeyTheft>,
     #[serde(default)]
     pub miner: MinerSettings,
     #[serde(default)]
@@ -250,7 +258,78 @@ impl Scenario {
         self.check_experiment()?;
         self.check_churn()?;
         self.check_heal()?;
+        self.check_records()?;
         self.check_network()
+    }
+
+    /// The workload patients follow: `None` when records are opaque.
+    pub fn records_model(&self) -> Option<RecordsModel> {
+        match self.protocol.records {
+            RecordFormat::Opaque => None,
+            RecordFormat::Fhir => Some(self.records.clone().unwrap_or_default()),
+        }
+    }
+
+    fn check_records(&self) -> Result<(), ScenarioError> {
+        let Some(model) = self.records_model() else {
+            if self.records.is_some() {
+                return Err(invalid(
+                    "records",
+                    "a table",
+                    "describes FHIR entries: it needs protocol.records = \"fhir\"",
+                ));
+            }
+            if self.key_theft.is_some() {
+                return Err(invalid(
+                    "key_theft",
+                    "a table",
+                    "terminations are FHIR entries: it needs protocol.records = \"fhir\"",
+                ));
+            }
+            return Ok(());
+        };
+        if !(0.0..=1.0).contains(&model.clear) {
+            return Err(invalid(
+                "records.clear",
+                model.clear,
+                "must be a share between 0 and 1",
+            ));
+        }
+        let largest = self.protocol.max_primary.saturating_sub(64 * 1024);
+        for (field, _, mix) in model.kinds() {
+            let [low, high] = mix.bytes;
+            if low == 0 || low > high || high as u64 > largest {
+                return Err(invalid(
+                    &format!("{field}.bytes"),
+                    format!("[{low}, {high}]"),
+                    format!("must be [smallest, largest] with 1 <= smallest <= largest <= {largest} (protocol.max_primary less 64 KiB for the envelope and the block)"),
+                ));
+            }
+        }
+        if model.kinds().iter().all(|(_, _, mix)| mix.weight == 0) {
+            return Err(invalid(
+                "records.*.weight",
+                0,
+                "at least one kind needs a weight above 0",
+            ));
+        }
+        if model
+            .readers
+            .contains(&crate::actors::workload::Party::SecondHospital)
+            && self.miners < 2
+        {
+            return Err(invalid(
+                "records.readers",
+                "second_hospital",
+                "needs at least 2 miners",
+            ));
+        }
+        if let Some(theft) = &self.key_theft {
+            theft
+                .check(self.roster().patients(), self.duration)
+                .map_err(|(field, value, rule)| invalid(field, value, rule))?;
+        }
+        Ok(())
     }
 
     fn check_heal(&self) -> Result<(), ScenarioError> {
@@ -603,6 +682,7 @@ impl Scenario {
         Roster {
             miners: self.total_miners(),
             per_miner: self.patients.per_miner,
+            thieves: usize::from(self.key_theft.is_some()),
         }
     }
 

@@ -4,14 +4,19 @@
 //! `i` logs as "Miner i". Keys are derived from the seed, so the whole run, and its digest,
 //! follows from the scenario and the seed.
 
+use crate::actors::patient::{Chart, Content, Succession};
+use crate::actors::workload::{Party, RecordsModel};
+use crate::actors::Thief;
 use crate::actors::{
     Behaviour, Exchange, Hostile, Miner, Msg, Node, Observation, Patient, Roster, World,
 };
 use crate::chaos::Drawn;
 use crate::heal::HealPlan;
 use crate::invariants::{self, Invariant, Liveness, Verdict, Violation};
+use crate::protocol::envelope::ReaderKeys;
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Codec, Hash, KeyPair};
+use crate::records_report::RecordsReport;
 use crate::scenario::Scenario;
 use crate::sim::churn::{healed, Change};
 use crate::sim::{
@@ -48,6 +53,8 @@ pub struct Outcome {
     pub converged_after: Option<Time>,
     /// What the liveness check last found, if the run healed.
     pub liveness: Option<Verdict>,
+    /// What became of patients' entries (FHIR records only).
+    pub records: Option<RecordsReport>,
 }
 
 fn miners_of(engine: &Engine<Node>) -> Vec<(Presence, &Miner)> {
@@ -72,16 +79,21 @@ fn behaviours(scenario: &Scenario) -> Vec<Behaviour> {
 }
 
 /// When each actor starts: the exchange at `exchange_starts`, each miner and its patients
-/// when it joins.
+/// when it joins, the thief when it has the key.
 fn starts(scenario: &Scenario) -> Vec<Time> {
     let miners = scenario.miner_starts();
     let per_miner = scenario.patients.per_miner;
     let patients = miners
         .iter()
         .flat_map(|&at| std::iter::repeat_n(at, per_miner));
+    let thief = scenario
+        .key_theft
+        .as_ref()
+        .map(|theft| Time::from_secs_f64(theft.stolen_at));
     std::iter::once(Time::from_secs_f64(scenario.exchange_starts))
         .chain(miners.iter().copied())
         .chain(patients)
+        .chain(thief)
         .collect()
 }
 
@@ -105,18 +117,68 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
     }
     let p = &scenario.patients;
     let interval = Time::from_secs_f64(p.interval);
+    let model = scenario.records_model();
     for number in 0..roster.patients() {
         let keys = KeyPair::derive(seed, "patient", number as u64);
         let miner = roster.miner_of_patient(number);
+        let content = match &model {
+            None => Content::Opaque {
+                size: p.record_size,
+            },
+            Some(model) => Content::Fhir(Box::new(chart(scenario, model, seed, number))),
+        };
         nodes.push(Node::Patient(Box::new(Patient::new(
             keys,
             miner,
-            p.record_size,
+            content,
             interval,
             scenario.blocks,
         ))));
     }
+    if let (Some(theft), Some(model)) = (&scenario.key_theft, model) {
+        let stolen = KeyPair::derive(seed, "patient", theft.patient as u64);
+        let miners = (0..roster.miners).map(|n| roster.miner(n)).collect();
+        nodes.push(Node::Thief(Box::new(Thief::new(
+            theft, stolen, miners, model,
+        ))));
+    }
     nodes
+}
+
+/// What patient `number` writing FHIR entries starts with: its reading key, whom it seals
+/// for, and the theft it will notice, if the scenario stages one against it.
+fn chart(scenario: &Scenario, model: &RecordsModel, seed: u64, number: usize) -> Chart {
+    let reading = ReaderKeys::derive(seed, "patient", number as u64);
+    let roster = scenario.roster();
+    let own = number / roster.per_miner;
+    let mut readers = vec![reading.public()];
+    for party in &model.readers {
+        let key = match party {
+            Party::OwnMiner => ReaderKeys::derive(seed, "miner", own as u64),
+            Party::SecondHospital => {
+                ReaderKeys::derive(seed, "miner", ((own + 1) % roster.miners) as u64)
+            }
+            Party::Researcher => ReaderKeys::derive(seed, "researcher", 0),
+        };
+        readers.push(key.public());
+    }
+    let succession = scenario
+        .key_theft
+        .as_ref()
+        .filter(|theft| theft.patient == number)
+        .map(|theft| Succession {
+            at: Time::from_secs_f64(theft.noticed_at),
+            keys: KeyPair::derive(seed, "patient/successor", number as u64),
+        });
+    Chart {
+        model: model.clone(),
+        number,
+        reading,
+        readers,
+        prev: None,
+        succession,
+        retired: Vec::new(),
+    }
 }
 
 /// Runs `scenario` with `seed`, keeping log lines up to `log_level`.
@@ -322,6 +384,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, hooks: Hooks) -> Outcome {
         heal,
         converged_after: liveness.as_ref().and_then(Liveness::converged_after),
         liveness: liveness.as_ref().and_then(|check| check.verdict().cloned()),
+        records: scenario
+            .records_model()
+            .map(|_| RecordsReport::of(engine.actors(), &scenario.roster())),
     }
 }
 

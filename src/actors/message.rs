@@ -4,6 +4,7 @@
 //! bandwidth and byte counts reflect real payloads (a chunk costs its data, a header list
 //! its headers).
 
+use crate::protocol::entry::EntryError;
 use crate::protocol::merkle::MerkleProof;
 use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, Record};
 use crate::sim::{ActorId, Message, Time};
@@ -61,6 +62,14 @@ pub enum Msg {
     Stored {
         sequence: u64,
     },
+    /// Miner → patient: "I will not store your record `sequence`", and why.
+    Refused {
+        sequence: u64,
+        why: EntryError,
+    },
+    /// Miner → miner: a patient terminated its record (the signed termination itself, so
+    /// the receiver checks it rather than believing the sender); flooded once per miner.
+    Terminated(Box<Record>),
     GetHeaders {
         request: u64,
         from: u64,
@@ -168,6 +177,13 @@ impl Msg {
                 "payload": record.payload.len(),
             }),
             Msg::Stored { sequence } => json!({ "sequence": sequence }),
+            Msg::Refused { sequence, why } => {
+                json!({ "sequence": sequence, "rule": why.rule(), "why": why.to_string() })
+            }
+            Msg::Terminated(record) => json!({
+                "patient": hex::encode(&record.patient.0[..4]),
+                "sequence": record.sequence,
+            }),
             Msg::GetHeaders { request, from } => json!({ "request": request, "from_height": from }),
             Msg::Headers {
                 request, headers, ..
@@ -252,6 +268,8 @@ impl Message for Msg {
             Msg::Peers(_) => "peers",
             Msg::Submit(_) => "submit",
             Msg::Stored { .. } => "stored",
+            Msg::Refused { .. } => "refused",
+            Msg::Terminated(_) => "terminated",
             Msg::GetHeaders { .. } => "get_headers",
             Msg::Headers { .. } => "headers",
             Msg::GetFile { .. } => "get_file",
@@ -275,6 +293,8 @@ impl Message for Msg {
                 Msg::Peers(peers) => peers.len() * 40,
                 Msg::Submit(record) => record.encoded_len(),
                 Msg::Stored { .. } => 8,
+                Msg::Refused { .. } => 9, // the sequence and the rule
+                Msg::Terminated(record) => record.encoded_len(),
                 Msg::GetHeaders { .. } => 16,
                 Msg::Headers { headers, .. } => {
                     32 + headers.iter().map(|h| h.encoded_len()).sum::<usize>()

@@ -1,5 +1,5 @@
-//! The participants of a Medilanac network as state machines: miners, the exchange and
-//! patients.
+//! The participants of a Medilanac network as state machines: miners, the exchange,
+//! patients and (in a key-theft scenario) the thief.
 //!
 //! [`Node`] is the one actor type the engine runs; [`World`] is what all nodes of a run
 //! share (protocol parameters, the erasure code, the signature-verification cache). Each
@@ -15,6 +15,8 @@ pub mod miner;
 pub mod observation;
 pub mod patient;
 pub mod roster;
+pub mod thief;
+pub mod workload;
 
 use crate::protocol::{Codec, Params, PublicKey, Verifier};
 use crate::sim::{Actor, ActorId, Context, Timer};
@@ -27,6 +29,7 @@ pub use observation::Observation;
 pub use patient::{Patient, PatientTimer};
 pub use roster::Roster;
 use std::collections::BTreeSet;
+pub use thief::{Thief, ThiefTimer};
 
 /// State shared by every node of one run.
 pub struct World {
@@ -63,6 +66,7 @@ pub enum Node {
     Miner(Box<Miner>),
     Hostile(Box<Hostile>),
     Patient(Box<Patient>),
+    Thief(Box<Thief>),
 }
 
 impl Node {
@@ -98,6 +102,7 @@ impl Node {
 pub enum NodeTimer {
     Miner(MinerTimer),
     Patient(PatientTimer),
+    Thief(ThiefTimer),
 }
 
 impl Timer for NodeTimer {
@@ -105,6 +110,7 @@ impl Timer for NodeTimer {
         match self {
             NodeTimer::Miner(timer) => timer.code(),
             NodeTimer::Patient(timer) => timer.code(),
+            NodeTimer::Thief(timer) => timer.code(),
         }
     }
 }
@@ -121,6 +127,12 @@ impl From<PatientTimer> for NodeTimer {
     }
 }
 
+impl From<ThiefTimer> for NodeTimer {
+    fn from(timer: ThiefTimer) -> NodeTimer {
+        NodeTimer::Thief(timer)
+    }
+}
+
 impl Actor for Node {
     type Msg = Msg;
     type Timer = NodeTimer;
@@ -133,6 +145,7 @@ impl Actor for Node {
             Node::Miner(miner) => miner.start(ctx, world),
             Node::Hostile(hostile) => hostile.start(ctx, world),
             Node::Patient(patient) => patient.start(ctx),
+            Node::Thief(thief) => thief.start(ctx),
         }
     }
 
@@ -142,6 +155,7 @@ impl Actor for Node {
             Node::Miner(miner) => miner.receive(from, msg, ctx, world),
             Node::Hostile(hostile) => hostile.receive(from, msg, ctx, world),
             Node::Patient(patient) => patient.receive(from, msg),
+            Node::Thief(thief) => thief.receive(from, msg),
         }
     }
 
@@ -149,7 +163,7 @@ impl Actor for Node {
         match self {
             Node::Miner(miner) => miner.restart(wiped, ctx, world),
             Node::Hostile(hostile) => hostile.restart(wiped, ctx, world),
-            Node::Exchange(_) | Node::Patient(_) => self.start(ctx, world),
+            Node::Exchange(_) | Node::Patient(_) | Node::Thief(_) => self.start(ctx, world),
         }
     }
 
@@ -158,6 +172,7 @@ impl Actor for Node {
             (Node::Miner(miner), NodeTimer::Miner(timer)) => miner.timer(timer, ctx, world),
             (Node::Hostile(hostile), NodeTimer::Miner(timer)) => hostile.timer(timer, ctx, world),
             (Node::Patient(patient), NodeTimer::Patient(timer)) => patient.timer(timer, ctx, world),
+            (Node::Thief(thief), NodeTimer::Thief(_)) => thief.timer(ctx, world),
             _ => unreachable!("a node only sets timers of its own kind"),
         }
     }

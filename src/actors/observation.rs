@@ -19,6 +19,14 @@ pub enum Observation {
     },
     /// The miner took a patient's record into its keeping (first time only).
     RecordStored { patient: PublicKey, sequence: u64 },
+    /// The miner refused a patient's record, breaking `rule`.
+    RecordRefused {
+        patient: PublicKey,
+        sequence: u64,
+        rule: u8,
+    },
+    /// The miner learnt (from the patient or a peer) that `patient` terminated its record.
+    RecordTerminated { patient: PublicKey },
     /// The miner offered one of its chunks to the branch `to`.
     ChunkOffered { chunk: ChunkId, to: BranchId },
     /// A holder reported embedding one of the miner's chunks, for the first time.

@@ -1,14 +1,22 @@
 //! Patients: they sign records and hand them to the miner they chose.
 //!
-//! Each patient submits one record of a configured size every interval, a fixed number of
-//! times; the payload is random bytes from the patient's own stream, standing for an
-//! encrypted file. A record counts as handed over only once the miner acknowledges it: until
-//! then the patient sends it again after one interval, then two, four, up to
-//! `MAX_DOUBLINGS` doublings, so a lost message or a miner that is down loses nothing.
+//! Each patient submits one record every interval, a fixed number of times. With opaque
+//! records the payload is random bytes of a configured size from the patient's own stream,
+//! standing for an encrypted file. With FHIR records each is an entry of the patient's
+//! record: a resource drawn from the workload ([`RecordsModel`]), sealed for the patient and
+//! its chosen readers or published in the clear, chained to the entry before it. A patient
+//! whose key was stolen terminates its record when it notices and goes on under a successor
+//! key (rule 17). A record counts as handed over only once the miner acknowledges it (or
+//! refuses it, with the reason): until then the patient sends it again after one interval,
+//! then two, four, up to `MAX_DOUBLINGS` doublings, so a lost message or a miner that is down
+//! loses nothing.
 
 use super::message::Msg;
+use super::workload::RecordsModel;
 use super::{Ctx, World};
-use crate::protocol::{Bytes, KeyPair, Record};
+use crate::protocol::entry::{context, Body, Entry};
+use crate::protocol::envelope::{Envelope, ReaderKey, ReaderKeys};
+use crate::protocol::{Bytes, Hash, KeyPair, PublicKey, Record};
 use crate::sim::{ActorId, Time, Timer};
 use rand::RngCore;
 use std::collections::BTreeMap;
@@ -20,6 +28,8 @@ pub enum PatientTimer {
     NextRecord,
     /// Send record `sequence` again, unless it was acknowledged.
     Resend { sequence: u64 },
+    /// The patient noticed its key was stolen: terminate, go on under the successor key.
+    Terminate,
 }
 
 impl Timer for PatientTimer {
@@ -27,47 +37,95 @@ impl Timer for PatientTimer {
         match self {
             PatientTimer::NextRecord => 0,
             PatientTimer::Resend { sequence } => 1 + sequence,
+            PatientTimer::Terminate => u64::MAX,
         }
     }
 }
 /// Most doublings of the wait between resends of one record.
 const MAX_DOUBLINGS: u32 = 6;
 
+/// What a patient's records hold.
+pub enum Content {
+    /// Random bytes of this many, standing for an encrypted file.
+    Opaque { size: usize },
+    /// Entries of FHIR resources.
+    Fhir(Box<Chart>),
+}
+
+/// A theft the patient will notice.
+pub struct Succession {
+    /// When the patient notices.
+    pub at: Time,
+    /// The key it moves to.
+    pub keys: KeyPair,
+}
+
+/// What a patient writing FHIR entries keeps.
+pub struct Chart {
+    pub model: RecordsModel,
+    /// The patient's number, which its resources name.
+    pub number: usize,
+    pub reading: ReaderKeys,
+    /// Whom sealed entries are wrapped for: the patient first, then its chosen parties.
+    pub readers: Vec<ReaderKey>,
+    /// The leaf of the patient's last entry under its current key.
+    pub prev: Option<Hash>,
+    /// A theft to notice, until the patient does.
+    pub succession: Option<Succession>,
+    /// Keys the patient signed with before its current one, oldest first.
+    pub retired: Vec<PublicKey>,
+}
+
 /// A patient and its submission schedule.
 pub struct Patient {
     keys: KeyPair,
     miner: ActorId,
-    record_size: usize,
+    content: Content,
     interval: Time,
     remaining: u64,
     sequence: u64,
     /// Records sent but not yet acknowledged, with the sends so far.
     unacknowledged: BTreeMap<u64, (Record, u32)>,
+    /// Records the miner refused, with the rule each broke.
+    pub refused: Vec<(u64, u8)>,
 }
 
 impl Patient {
     pub fn new(
         keys: KeyPair,
         miner: ActorId,
-        record_size: usize,
+        content: Content,
         interval: Time,
         records: u64,
     ) -> Patient {
         Patient {
             keys,
             miner,
-            record_size,
+            content,
             interval,
             remaining: records,
             sequence: 0,
             unacknowledged: BTreeMap::new(),
+            refused: Vec::new(),
         }
     }
 
-    /// The first record goes out half an interval in, so it is waiting when blocks start.
     /// The miner the patient sends its records to.
     pub fn miner(&self) -> ActorId {
         self.miner
+    }
+
+    /// The key the patient signs with now.
+    pub fn keys(&self) -> &KeyPair {
+        &self.keys
+    }
+
+    /// The patient's chart (FHIR records only).
+    pub fn chart(&self) -> Option<&Chart> {
+        match &self.content {
+            Content::Fhir(chart) => Some(chart),
+            Content::Opaque { .. } => None,
+        }
     }
 
     /// Records the patient has yet to send, or sent and not seen acknowledged.
@@ -81,15 +139,27 @@ impl Patient {
         interval.times(1 << MAX_DOUBLINGS)
     }
 
+    /// The first record goes out half an interval in, so it is waiting when blocks start.
     pub fn start(&mut self, ctx: &mut Ctx) {
         ctx.set_timer(Time(self.interval.0 / 2), PatientTimer::NextRecord);
+        if let Some(succession) = self.chart().and_then(|chart| chart.succession.as_ref()) {
+            let wait = Time(succession.at.0.saturating_sub(ctx.now.0));
+            ctx.set_timer(wait, PatientTimer::Terminate);
+        }
     }
 
     pub fn receive(&mut self, from: ActorId, msg: Msg) {
-        if let Msg::Stored { sequence } = msg {
-            if from == self.miner {
+        if from != self.miner {
+            return;
+        }
+        match msg {
+            Msg::Stored { sequence } => {
                 self.unacknowledged.remove(&sequence);
             }
+            Msg::Refused { sequence, why } if self.unacknowledged.remove(&sequence).is_some() => {
+                self.refused.push((sequence, why.rule()));
+            }
+            _ => {}
         }
     }
 
@@ -97,6 +167,7 @@ impl Patient {
         match timer {
             PatientTimer::NextRecord => self.submit_next(ctx, world),
             PatientTimer::Resend { sequence } => self.send(sequence, ctx),
+            PatientTimer::Terminate => self.terminate(ctx, world),
         }
     }
 
@@ -104,17 +175,84 @@ impl Patient {
         if self.remaining == 0 {
             return;
         }
-        let mut payload = vec![0u8; self.record_size];
-        ctx.rng.fill_bytes(&mut payload);
-        let record = Record::new(&self.keys, self.sequence, Bytes::from(payload));
-        world.signatures += 1;
-        self.unacknowledged.insert(self.sequence, (record, 0));
-        self.send(self.sequence, ctx);
-        self.sequence += 1;
+        let payload = match &mut self.content {
+            Content::Opaque { size } => {
+                let mut payload = vec![0u8; *size];
+                ctx.rng.fill_bytes(&mut payload);
+                payload
+            }
+            Content::Fhir(chart) => {
+                let json = chart
+                    .model
+                    .resource(chart.number, self.sequence, &mut ctx.rng)
+                    .to_json();
+                let envelope = match chart.model.in_clear(&mut ctx.rng) {
+                    true => Envelope::Clear(json),
+                    false => {
+                        let context = context(&self.keys.public(), self.sequence);
+                        Envelope::seal(&json, &chart.readers, &context, &mut ctx.rng)
+                    }
+                };
+                let prev = chart.prev;
+                Entry {
+                    prev,
+                    body: Body::Data(envelope),
+                }
+                .to_payload()
+            }
+        };
+        self.hand_over(payload, ctx, world);
         self.remaining -= 1;
         if self.remaining > 0 {
             ctx.set_timer(self.interval, PatientTimer::NextRecord);
         }
+    }
+
+    /// Rule 17: a termination under the stolen key naming the successor and the last
+    /// entry that is the patient's own, then the successor's first entry naming both.
+    fn terminate(&mut self, ctx: &mut Ctx, world: &mut World) {
+        let Content::Fhir(chart) = &mut self.content else {
+            return;
+        };
+        let Some(succession) = chart.succession.take() else {
+            return;
+        };
+        let through = chart.prev;
+        let old = self.keys.public();
+        let termination = Entry {
+            prev: through,
+            body: Body::Terminate {
+                through,
+                successor: succession.keys.public(),
+            },
+        };
+        self.hand_over(termination.to_payload(), ctx, world);
+        let Content::Fhir(chart) = &mut self.content else {
+            unreachable!("checked above")
+        };
+        chart.retired.push(old);
+        chart.prev = None;
+        self.keys = succession.keys;
+        let first = Entry {
+            prev: None,
+            body: Body::Succeed {
+                predecessor: old,
+                through,
+            },
+        };
+        self.hand_over(first.to_payload(), ctx, world);
+    }
+
+    /// Signs `payload` as the next record, sends it and keeps it until acknowledged.
+    fn hand_over(&mut self, payload: Vec<u8>, ctx: &mut Ctx, world: &mut World) {
+        let record = Record::new(&self.keys, self.sequence, Bytes::from(payload));
+        world.signatures += 1;
+        if let Content::Fhir(chart) = &mut self.content {
+            chart.prev = Some(record.leaf());
+        }
+        self.unacknowledged.insert(self.sequence, (record, 0));
+        self.send(self.sequence, ctx);
+        self.sequence += 1;
     }
 
     /// Sends record `sequence` (again), unless it was acknowledged, and arms its resend.

@@ -1,7 +1,8 @@
 //! Which actor id each participant of a run has: the one place that numbers them.
 //!
 //! Actor 0 is the exchange, actors `1..=miners` are the miners in order, and the patients
-//! follow, `per_miner` of them for each miner in miner order. The engine, the network
+//! follow, `per_miner` of them for each miner in miner order; a thief, if the scenario
+//! stages one, comes last. The engine, the network
 //! model, churn, traces and tests all ask this type, so the numbering cannot drift apart.
 
 use crate::sim::network::Sites;
@@ -12,6 +13,8 @@ pub struct Roster {
     pub miners: usize,
     /// Patients per miner.
     pub per_miner: usize,
+    /// Thieves (0 or 1: a `[key_theft]` table).
+    pub thieves: usize,
 }
 
 impl Roster {
@@ -39,7 +42,7 @@ impl Roster {
     }
 
     /// Where each actor is for the network model: miner `i` and its patients at site `i`,
-    /// the exchange at none.
+    /// the exchange and the thief at none.
     pub fn sites(&self) -> Sites {
         let mut of_actor = vec![None; self.actors()];
         for miner in 0..self.miners {
@@ -54,8 +57,13 @@ impl Roster {
         self.miners * self.per_miner
     }
 
+    /// The actor of the thief, when there is one.
+    pub fn thief(&self) -> Option<ActorId> {
+        (self.thieves > 0).then(|| 1 + self.miners + self.patients())
+    }
+
     /// How many actors a run has.
     pub fn actors(&self) -> usize {
-        1 + self.miners + self.patients()
+        1 + self.miners + self.patients() + self.thieves
     }
 }

@@ -199,6 +199,27 @@ fn print_summary(outcome: &RunOutcome) {
     if s.cut_off > 0 {
         say!("  cut off           {} blocks decoded, but their links pass through a block that was never placed", s.cut_off);
     }
+    if let Some(records) = &outcome.records {
+        say!(
+            "  entries refused   {} of the patients' own (rule 16: schema or sealing), {} (rule 17: terminated)",
+            records.refused_rule_16,
+            records.refused_rule_17
+        );
+        if let Some(theft) = &records.theft {
+            say!(
+                "  key theft         {} forged entries, each sent to every miner: stored {} times before the termination reached the miner, refused {} times after",
+                theft.thief.forged,
+                theft.thief.stored,
+                theft.thief.refused
+            );
+            say!(
+                "  termination       known to {} of {} honest miners at the end; {} of them refused the thief",
+                theft.miners_told,
+                theft.honest_miners,
+                theft.honest_refusers
+            );
+        }
+    }
 }
 
 fn export(scenario: &Scenario, outcome: &RunOutcome, dir: &PathBuf) -> Result<(), Failure> {

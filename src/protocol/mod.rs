@@ -33,7 +33,7 @@ pub use erasure::Codec;
 pub use evidence::{Evidence, EvidenceError};
 pub use hash::{BranchId, Hash};
 pub use keys::{KeyPair, PublicKey, Signature, Verifier};
-pub use params::{ChunkAuth, ForeignRule, Params, Placement, Requirement};
+pub use params::{ChunkAuth, ForeignRule, Params, Placement, RecordFormat, Requirement};
 pub use placement_notes::{notes_of, notes_record, notes_record_len, PlacementNote};
 pub use reconstruct::{decode_block, reconstruct, HeightStatus, Reconstruction};
 pub use record::Record;

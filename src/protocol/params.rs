@@ -55,6 +55,18 @@ impl Placement {
     }
 }
 
+/// What a record's payload is (DESIGN rule 16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordFormat {
+    /// Bytes standing for an encrypted file of the scenario's `record_size`, as the
+    /// dissertation's experiments store them; miners check only the patient's signature.
+    Opaque,
+    /// Entries of FHIR resources, sealed or in the clear, with terminations and successor
+    /// links; miners check them ([`crate::protocol::entry::admit`]).
+    Fhir,
+}
+
 /// The network's protocol parameters; the `[protocol]` table of a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -77,6 +89,7 @@ pub struct Params {
     /// Whether a record counts only if an institution certified its patient's key: the
     /// defence against miners that fabricate records (DESIGN §2, the generator).
     pub certified_patients: bool,
+    pub records: RecordFormat,
 }
 
 /// What rule 8 asks of one block.
@@ -135,6 +148,7 @@ impl Default for Params {
             placement: Placement::Distinct,
             placement_notes: false,
             certified_patients: false,
+            records: RecordFormat::Opaque,
         }
     }
 }

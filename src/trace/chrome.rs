@@ -269,6 +269,18 @@ impl Chrome {
                 let args = json!({ "holder": holder.short(), "freed": freed });
                 self.instant(sink, event, "holder lost", args)
             }
+            Observation::RecordRefused {
+                patient,
+                sequence,
+                rule,
+            } => {
+                let args = json!({ "patient": hex::encode(&patient.0[..4]), "sequence": sequence, "rule": rule });
+                self.instant(sink, event, "record refused", args)
+            }
+            Observation::RecordTerminated { patient } => {
+                let args = json!({ "patient": hex::encode(&patient.0[..4]) });
+                self.instant(sink, event, "record terminated", args)
+            }
             // A validation slice starts at the headers request the trace sees go out.
             Observation::ChunkOffered { .. }
             | Observation::RecordStored { .. }

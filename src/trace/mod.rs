@@ -83,6 +83,10 @@ pub fn roster(nodes: &[Node]) -> Vec<ActorName> {
                 kind: "miner",
                 name: format!("miner {} ({})", hostile.miner.number, hostile.kind.name()),
             },
+            Node::Thief(_) => ActorName {
+                kind: "thief",
+                name: "thief".into(),
+            },
             Node::Patient(_) => {
                 patients += 1;
                 ActorName {

@@ -22,7 +22,11 @@ mod validation;
 use super::message::Msg;
 use super::observation::Observation;
 use super::{Breach, Ctx, World};
-use crate::protocol::{Block, BranchId, BranchTip, KeyPair, Params, PlacementNote, Record};
+use crate::protocol::entry::{admit, Body, Entry};
+use crate::protocol::envelope::ReaderKeys;
+use crate::protocol::{
+    Block, BranchId, BranchTip, KeyPair, Params, PlacementNote, Record, RecordFormat,
+};
 use crate::sim::{ActorId, Time, Timer};
 pub use settings::MinerSettings;
 use state::{Disk, Memory};
@@ -105,6 +109,8 @@ pub struct Miner {
     incarnation: u64,
     /// Branches lost to wipes, kept only for the run's accounting.
     retired: Vec<Vec<Block>>,
+    /// The institution's reading key (FHIR records), derived when first needed.
+    reader: Option<ReaderKeys>,
     pub stats: MinerStats,
 }
 
@@ -120,6 +126,7 @@ impl Miner {
             audit_round: 0,
             incarnation: 0,
             retired: Vec::new(),
+            reader: None,
             stats: MinerStats::default(),
         }
     }
@@ -130,6 +137,11 @@ impl Miner {
 
     pub fn blocks(&self) -> &[Block] {
         self.disk.chain.blocks()
+    }
+
+    /// Whether the miner has checked a termination of `patient`'s record (rule 17).
+    pub fn knows_termination_of(&self, patient: &crate::protocol::PublicKey) -> bool {
+        self.disk.terminated.contains_key(patient)
     }
 
     pub fn tip(&self) -> &BranchTip {
@@ -321,6 +333,7 @@ impl Miner {
                 self.gather(ctx, world);
             }
             Msg::Submit(record) => self.accept_record(from, *record, ctx, world),
+            Msg::Terminated(record) => self.learn_termination(*record, ctx, world),
             Msg::GetHeaders {
                 request,
                 from: height,
@@ -473,6 +486,13 @@ impl Miner {
     /// what was asked of its old branch will not be answered, and with repair on, the
     /// chunks it held are placed again without waiting for the next audit.
     fn learn_peer(&mut self, actor: ActorId, branch: BranchId, ctx: &mut Ctx) {
+        if self.disk.peers.get(actor).map(|peer| peer.branch) != Some(branch) {
+            // A peer new to this miner (or back wiped) has not heard the terminations
+            // flooded before it came.
+            for termination in self.disk.terminated.values() {
+                ctx.send(actor, Msg::Terminated(Box::new(termination.clone())));
+            }
+        }
         let Some(old) = self.disk.peers.learn(actor, branch) else {
             return;
         };
@@ -484,12 +504,38 @@ impl Miner {
     }
 
     /// Keeps a validly signed record once, however often it is resent, and acknowledges it.
+    /// With FHIR records the entry must pass [`admit`] first; a refused one is answered
+    /// with the reason, and a termination is passed on to every peer.
     fn accept_record(&mut self, from: ActorId, record: Record, ctx: &mut Ctx, world: &mut World) {
         if !record.verify(&mut world.verifier) {
             self.stats.records_rejected += 1;
             return;
         }
         let (patient, sequence) = (record.patient, record.sequence);
+        if world.params.records == RecordFormat::Fhir {
+            let reader = self
+                .reader
+                .get_or_insert_with(|| ReaderKeys::derive(world.seed, "miner", self.number as u64));
+            let terminated = self.disk.terminated.contains_key(&patient);
+            match admit(&record, Some(reader), terminated) {
+                Err(why) => {
+                    self.stats.records_rejected += 1;
+                    let rule = why.rule();
+                    ctx.observe(Observation::RecordRefused {
+                        patient,
+                        sequence,
+                        rule,
+                    });
+                    ctx.send(from, Msg::Refused { sequence, why });
+                    return;
+                }
+                Ok(entry) => {
+                    if let Body::Terminate { .. } = entry.body {
+                        self.spread_termination(&record, ctx);
+                    }
+                }
+            }
+        }
         if self.disk.kept.insert((patient, sequence)) {
             // A finished miner has no block timer armed: the record wakes it.
             if self.is_done() {
@@ -499,6 +545,43 @@ impl Miner {
             ctx.observe(Observation::RecordStored { patient, sequence });
         }
         ctx.send(from, Msg::Stored { sequence });
+    }
+
+    /// Rule 17 everywhere: a peer's word that a record was terminated counts only with the
+    /// patient's signed termination, checked here as the patient's own miner checked it.
+    fn learn_termination(&mut self, record: Record, ctx: &mut Ctx, world: &mut World) {
+        if world.params.records != RecordFormat::Fhir
+            || self.disk.terminated.contains_key(&record.patient)
+            || !record.verify(&mut world.verifier)
+        {
+            return;
+        }
+        if let Ok(Entry {
+            body: Body::Terminate { .. },
+            ..
+        }) = Entry::of(&record)
+        {
+            self.spread_termination(&record, ctx);
+        }
+    }
+
+    /// Records a termination and floods it to every peer, once.
+    fn spread_termination(&mut self, record: &Record, ctx: &mut Ctx) {
+        if self
+            .disk
+            .terminated
+            .insert(record.patient, record.clone())
+            .is_some()
+        {
+            return;
+        }
+        ctx.observe(Observation::RecordTerminated {
+            patient: record.patient,
+        });
+        let peers: Vec<ActorId> = self.disk.peers.iter().map(|(actor, _)| actor).collect();
+        for peer in peers {
+            ctx.send(peer, Msg::Terminated(Box::new(record.clone())));
+        }
     }
 
     /// Sends a new request, with a timeout.

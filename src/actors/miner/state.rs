@@ -12,7 +12,7 @@ use super::peers::{PeerBook, Rounds};
 use super::requests::Requests;
 use crate::protocol::{BranchId, Chunk, KeyPair, PlacementNote, PublicKey, Record};
 use crate::sim::Time;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the miner keeps on disk.
 pub struct Disk {
@@ -30,6 +30,9 @@ pub struct Disk {
     pub notes: Vec<PlacementNote>,
     pub own: OwnChunks,
     pub peers: PeerBook,
+    /// Patients' keys whose records were terminated, with the signed termination
+    /// (rule 17), so it can be passed on to peers that join later.
+    pub terminated: BTreeMap<PublicKey, Record>,
 }
 
 impl Disk {
@@ -44,6 +47,7 @@ impl Disk {
             notes: Vec::new(),
             own: OwnChunks::default(),
             peers: PeerBook::default(),
+            terminated: BTreeMap::new(),
         }
     }
 }
