@@ -27,7 +27,8 @@
 //!   [`simulation::Outcome`] with its summary and digest.
 //! - [`experiments`] turn runs into CSV rows; [`progress`] draws progress bars on a
 //!   terminal; [`sweep`] runs a grid of experiments in parallel; [`csv_input`] reads CSVs
-//!   back and [`plot`] draws a sweep's CSV; [`export`] writes branch files.
+//!   back and [`plot`] draws a sweep's CSV; [`export`] writes branch files and [`key_file`] the keys
+//!   holders keep; [`reading`] reads a patient's record back from branch files.
 //! - [`trace`]: every event of a run as JSON lines; [`divergence`]: where two runs of a
 //!   seed part; [`replay`]: a sweep row's run again, and the determinism self-check.
 //! - The binary's `cli` module is the edge where typed errors become exit codes; the hidden
@@ -69,9 +70,11 @@ pub mod export;
 pub mod fuzzing;
 pub mod heal;
 pub mod invariants;
+pub mod key_file;
 pub mod plot;
 pub mod progress;
 pub mod protocol;
+pub mod reading;
 pub mod records_report;
 pub mod replay;
 pub mod scenario;

@@ -4,6 +4,9 @@
 //! `i` logs as "Miner i". Keys are derived from the seed, so the whole run, and its digest,
 //! follows from the scenario and the seed.
 
+use crate::actors::identities::{
+    miner_reading_keys, patient_keys, patient_signing_key, researcher_keys,
+};
 use crate::actors::patient::{Chart, Content, Succession};
 use crate::actors::workload::{Party, RecordsModel};
 use crate::actors::Thief;
@@ -13,7 +16,6 @@ use crate::actors::{
 use crate::chaos::Drawn;
 use crate::heal::HealPlan;
 use crate::invariants::{self, Invariant, Liveness, Verdict, Violation};
-use crate::protocol::envelope::ReaderKeys;
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Codec, Hash, KeyPair};
 use crate::records_report::RecordsReport;
@@ -119,7 +121,7 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
     let interval = Time::from_secs_f64(p.interval);
     let model = scenario.records_model();
     for number in 0..roster.patients() {
-        let keys = KeyPair::derive(seed, "patient", number as u64);
+        let keys = patient_signing_key(seed, number);
         let miner = roster.miner_of_patient(number);
         let content = match &model {
             None => Content::Opaque {
@@ -136,7 +138,7 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
         ))));
     }
     if let (Some(theft), Some(model)) = (&scenario.key_theft, model) {
-        let stolen = KeyPair::derive(seed, "patient", theft.patient as u64);
+        let stolen = patient_signing_key(seed, theft.patient);
         let miners = (0..roster.miners).map(|n| roster.miner(n)).collect();
         nodes.push(Node::Thief(Box::new(Thief::new(
             theft, stolen, miners, model,
@@ -148,28 +150,29 @@ fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
 /// What patient `number` writing FHIR entries starts with: its reading key, whom it seals
 /// for, and the theft it will notice, if the scenario stages one against it.
 fn chart(scenario: &Scenario, model: &RecordsModel, seed: u64, number: usize) -> Chart {
-    let reading = ReaderKeys::derive(seed, "patient", number as u64);
+    let stolen = scenario
+        .key_theft
+        .as_ref()
+        .is_some_and(|theft| theft.patient == number);
+    let (reading, mut signing) = patient_keys(seed, number, stolen);
     let roster = scenario.roster();
     let own = number / roster.per_miner;
     let mut readers = vec![reading.public()];
     for party in &model.readers {
-        let key = match party {
-            Party::OwnMiner => ReaderKeys::derive(seed, "miner", own as u64),
-            Party::SecondHospital => {
-                ReaderKeys::derive(seed, "miner", ((own + 1) % roster.miners) as u64)
-            }
-            Party::Researcher => ReaderKeys::derive(seed, "researcher", 0),
+        let keys = match party {
+            Party::OwnMiner => miner_reading_keys(seed, own),
+            Party::SecondHospital => miner_reading_keys(seed, (own + 1) % roster.miners),
+            Party::Researcher => researcher_keys(seed),
         };
-        readers.push(key.public());
+        readers.push(keys.public());
     }
-    let succession = scenario
-        .key_theft
-        .as_ref()
-        .filter(|theft| theft.patient == number)
-        .map(|theft| Succession {
+    let succession = scenario.key_theft.as_ref().and_then(|theft| {
+        let keys = signing.pop().filter(|_| signing.len() == 1)?;
+        Some(Succession {
             at: Time::from_secs_f64(theft.noticed_at),
-            keys: KeyPair::derive(seed, "patient/successor", number as u64),
-        });
+            keys,
+        })
+    });
     Chart {
         model: model.clone(),
         number,
@@ -229,7 +232,7 @@ fn set_up(scenario: &Scenario, seed: u64, until: Time) -> (Engine<Node>, World) 
     let roster = scenario.roster();
     if world.params.certified_patients {
         world.certified = (0..roster.patients())
-            .map(|number| KeyPair::derive(seed, "patient", number as u64).public())
+            .map(|number| patient_signing_key(seed, number).public())
             .collect();
     }
     let network = NetworkModel {

@@ -10,6 +10,7 @@
 pub mod adversary;
 pub mod breach;
 pub mod exchange;
+pub mod identities;
 pub mod message;
 pub mod miner;
 pub mod observation;

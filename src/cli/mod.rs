@@ -12,6 +12,7 @@ macro_rules! say {
     }};
 }
 
+mod read;
 mod reconstruct;
 mod replay;
 mod run;
@@ -108,6 +109,25 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Read a patient's record from branch files with a key, as its holder would: verifies
+    /// every signature and the termination history, decrypts what the key may read. Exit 0
+    /// when all is sound, 1 when something was altered or does not follow rule 17, 2 on bad
+    /// input.
+    Read {
+        /// Directory of branch files written by `run --export` (or rebuilt ones).
+        dir: PathBuf,
+        /// The patient's first signing key (hex, or a unique prefix of it); a patient's key
+        /// file names it under `signing`.
+        #[arg(long)]
+        patient: String,
+        /// Key file of the reader (`DIR/keys/patient-N.json`, `miner-N.json`,
+        /// `researcher.json`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// One JSON object per entry (and per problem) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Parses the arguments and runs the command.
@@ -178,6 +198,12 @@ pub fn run() -> Outcome {
             json,
             out,
         } => reconstruct::run(&dir, &branch, json, out.as_deref()),
+        Command::Read {
+            dir,
+            patient,
+            key,
+            json,
+        } => read::run(&dir, &patient, &key, json),
     }
 }
 

@@ -30,7 +30,7 @@ pub fn run(dir: &Path, branch: &str, as_json: bool, out: Option<&Path>) -> Outco
     })
 }
 
-fn read_dir(dir: &Path) -> Result<Vec<BranchFile>, Failure> {
+pub fn read_dir(dir: &Path) -> Result<Vec<BranchFile>, Failure> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Failure::BadInput(anyhow!("cannot read {}: {e}", dir.display())))?;
     let mut paths: Vec<_> = entries

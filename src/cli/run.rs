@@ -2,12 +2,14 @@
 
 use super::{Failure, Outcome};
 use anyhow::anyhow;
+use medilanac::actors::identities;
 use medilanac::export::BranchFile;
+use medilanac::key_file::KeyFile;
 use medilanac::progress;
 use medilanac::scenario::Scenario;
 use medilanac::sim::{Level, RunEnd, Time};
 use medilanac::simulation::{self, Hooks, Outcome as RunOutcome, Sample};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub struct Options {
@@ -239,5 +241,46 @@ fn export(scenario: &Scenario, outcome: &RunOutcome, dir: &PathBuf) -> Result<()
         outcome.miners.len(),
         dir.display()
     );
+    if scenario.records_model().is_some() {
+        export_keys(scenario, outcome.seed, &dir.join("keys"))?;
+    }
+    Ok(())
+}
+
+/// Writes what each holder of keys keeps: `patient-N.json` (reading key and signing keys),
+/// `miner-N.json` and `researcher.json` (reading keys), so `medilanac read` can read as
+/// any of them.
+fn export_keys(scenario: &Scenario, seed: u64, dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::BadInput(anyhow!("cannot create {}: {e}", dir.display())))?;
+    let roster = scenario.roster();
+    let mut files = Vec::new();
+    for number in 0..roster.patients() {
+        let stolen = scenario
+            .key_theft
+            .as_ref()
+            .is_some_and(|t| t.patient == number);
+        let (reading, signing) = identities::patient_keys(seed, number, stolen);
+        let name = format!("patient {number}");
+        files.push((
+            format!("patient-{number}.json"),
+            KeyFile::new(name, &reading, &signing),
+        ));
+    }
+    for number in 0..roster.miners {
+        let reading = identities::miner_reading_keys(seed, number);
+        let file = KeyFile::new(format!("miner {number}"), &reading, &[]);
+        files.push((format!("miner-{number}.json"), file));
+    }
+    let researcher = identities::researcher_keys(seed);
+    files.push((
+        "researcher.json".into(),
+        KeyFile::new("researcher".into(), &researcher, &[]),
+    ));
+    for (name, file) in &files {
+        file.write(&dir.join(name))
+            .map_err(|e| Failure::Failed(e.into()))?;
+    }
+    say!("exported {} key files to {}", files.len(), dir.display());
     Ok(())
 }
