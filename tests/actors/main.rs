@@ -6,6 +6,7 @@ mod evidence;
 mod gossip;
 mod offers;
 mod production;
+mod records;
 mod repair;
 mod restart;
 mod support_defences;

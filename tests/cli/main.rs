@@ -6,6 +6,7 @@ mod determinism;
 mod end_to_end;
 mod export;
 mod help;
+mod read;
 mod reconstruct;
 mod scenario_errors;
 mod support;

@@ -4,6 +4,7 @@ mod block_size;
 mod chunks;
 mod merkle;
 mod reconstruction;
+mod sealed_records;
 mod support;
 mod tampering;
 mod validation;

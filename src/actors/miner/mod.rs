@@ -512,6 +512,7 @@ impl Miner {
             return;
         }
         let (patient, sequence) = (record.patient, record.sequence);
+        let mut terminates = false;
         if world.params.records == RecordFormat::Fhir {
             let reader = self
                 .reader
@@ -529,11 +530,7 @@ impl Miner {
                     ctx.send(from, Msg::Refused { sequence, why });
                     return;
                 }
-                Ok(entry) => {
-                    if let Body::Terminate { .. } = entry.body {
-                        self.spread_termination(&record, ctx);
-                    }
-                }
+                Ok(entry) => terminates = matches!(entry.body, Body::Terminate { .. }),
             }
         }
         if self.disk.kept.insert((patient, sequence)) {
@@ -541,8 +538,12 @@ impl Miner {
             if self.is_done() {
                 ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
             }
-            self.disk.pending.push(record);
+            self.disk.pending.push(record.clone());
             ctx.observe(Observation::RecordStored { patient, sequence });
+        }
+        // After the termination itself is stored: nothing under the key is taken after it.
+        if terminates {
+            self.spread_termination(&record, ctx);
         }
         ctx.send(from, Msg::Stored { sequence });
     }

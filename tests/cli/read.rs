@@ -1,0 +1,217 @@
+//! `medilanac read`: a patient's record from an export, read with a key file as its holder
+//! would. Rule 17's history (the thief's appends set apart, the successor followed), what
+//! each key may read, tampering reported by record with exit 1, bad key files exit 2.
+
+use crate::support::{medilanac, read_json, shipped, Exported, Run, ScenarioText};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The shipped key-theft scenario, cut to 600 s (the theft and the flood are over by 200 s).
+fn exported() -> &'static Exported {
+    static EXPORTED: OnceLock<Exported> = OnceLock::new();
+    EXPORTED.get_or_init(|| {
+        let text = std::fs::read_to_string(shipped("key-theft.toml")).unwrap();
+        Exported::new(&ScenarioText::from_text(&text).set("duration", "600.0"))
+    })
+}
+
+fn key_file(name: &str) -> PathBuf {
+    exported().dir.join("keys").join(name)
+}
+
+/// Patient `number`'s first signing key, from its key file.
+fn patient_key(number: usize) -> String {
+    let file = read_json(&key_file(&format!("patient-{number}.json")));
+    file["signing"][0]["public"].as_str().unwrap().to_string()
+}
+
+fn read(dir: &Path, patient: &str, key: &Path, json: bool) -> Run {
+    let mut args = vec![
+        "read".to_string(),
+        dir.display().to_string(),
+        "--patient".into(),
+        patient.into(),
+        "--key".into(),
+        key.display().to_string(),
+    ];
+    if json {
+        args.push("--json".into());
+    }
+    medilanac(args)
+}
+
+fn lines(run: &Run) -> Vec<Value> {
+    run.stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+#[test]
+fn the_patient_reads_its_own_history_with_the_thiefs_appends_set_apart() {
+    let export = exported();
+    assert!(
+        export.run.stdout.contains("key theft         ")
+            && export.run.stdout.contains("exported 51 key files"),
+        "{}",
+        export.run.describe()
+    );
+    let run = read(
+        &export.dir,
+        &patient_key(0)[..12],
+        &key_file("patient-0.json"),
+        true,
+    );
+    run.expect(0);
+    let entries = lines(&run);
+    let termination: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["kind"] == "termination")
+        .collect();
+    assert_eq!(termination.len(), 1, "{}", run.stdout);
+    let successor = termination[0]["successor"]
+        .as_str()
+        .expect("names a successor");
+    let forged: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["sequence"].as_u64().unwrap() >= 1 << 40)
+        .collect();
+    assert!(
+        !forged.is_empty(),
+        "the thief's stored forgeries are in the files"
+    );
+    assert!(forged
+        .iter()
+        .all(|e| e["own"] == false && e["terminated"] == true));
+    let own_data = entries
+        .iter()
+        .filter(|e| e["own"] == true && e["kind"] == "data");
+    for entry in own_data.clone() {
+        assert_eq!(entry["readable"], true, "{entry}");
+        assert!(entry["resourceType"].is_string(), "{entry}");
+    }
+    let after: Vec<&Value> = entries.iter().filter(|e| e["key"] == successor).collect();
+    assert!(after.iter().any(|e| e["kind"] == "succession"));
+    assert!(
+        after.iter().any(|e| e["kind"] == "data"),
+        "the record goes on under the successor"
+    );
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e["resourceType"] == "Patient")
+            .count(),
+        1
+    );
+}
+
+/// Default readers are the patient and its own miner: the researcher reads only what was
+/// published in the clear; the patient's hospital reads everything.
+#[test]
+fn each_key_reads_what_the_patient_let_it_read_and_says_so_for_the_rest() {
+    let export = exported();
+    let patient = patient_key(1);
+    let as_researcher = read(&export.dir, &patient, &key_file("researcher.json"), true);
+    as_researcher.expect(0);
+    let entries = lines(&as_researcher);
+    let data: Vec<&Value> = entries.iter().filter(|e| e["kind"] == "data").collect();
+    let readable = data.iter().filter(|e| e["readable"] == true).count();
+    assert!(
+        readable > 0 && readable < data.len(),
+        "{readable} of {}",
+        data.len()
+    );
+    assert!(data
+        .iter()
+        .filter(|e| e["readable"] == false)
+        .all(|e| e["resourceType"].is_null()));
+    // Patients 0..4 hand their records to miner 0.
+    let as_hospital = read(&export.dir, &patient, &key_file("miner-0.json"), true);
+    as_hospital.expect(0);
+    assert!(lines(&as_hospital)
+        .iter()
+        .filter(|e| e["kind"] == "data")
+        .all(|e| e["readable"] == true));
+    let text = read(&export.dir, &patient, &key_file("researcher.json"), false);
+    assert!(
+        text.stdout.contains("sealed, not readable with this key"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_flipped_byte_in_a_stored_entry_is_reported_by_record_and_exits_1() {
+    let export = exported();
+    let copy = export.scratch("tampered");
+    for entry in std::fs::read_dir(&export.dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let patient = patient_key(1);
+    let branches = crate::support::branch_files(&copy);
+    let (path, sequence) = branches
+        .iter()
+        .find_map(|branch| {
+            let path = copy.join(format!("{branch}.json"));
+            let mut file = read_json(&path);
+            for block in file["blocks"].as_array_mut().unwrap() {
+                for record in block["records"].as_array_mut().unwrap() {
+                    if record["patient"] == patient.as_str() {
+                        let payload = record["payload"].as_str().unwrap();
+                        let at = payload.len() - 10;
+                        let flipped = if &payload[at..at + 1] == "0" {
+                            "1"
+                        } else {
+                            "0"
+                        };
+                        let changed = format!("{}{flipped}{}", &payload[..at], &payload[at + 1..]);
+                        record["payload"] = changed.into();
+                        let sequence = record["sequence"].as_u64().unwrap();
+                        std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+                        return Some((path, sequence));
+                    }
+                }
+            }
+            None
+        })
+        .expect("patient 1 has a stored record");
+    let run = read(&copy, &patient, &key_file("patient-1.json"), false);
+    run.expect(1);
+    let named = format!("{}/{sequence}", &patient[..8]);
+    assert!(
+        run.stdout.contains(&format!("PROBLEM {named}")) && run.stdout.contains("altered"),
+        "{} ({})\n{}",
+        named,
+        path.display(),
+        run.describe()
+    );
+}
+
+#[test]
+fn a_missing_or_malformed_key_file_exits_2_with_the_reason() {
+    let export = exported();
+    let patient = patient_key(1);
+    let missing = export.dir.join("keys/nobody.json");
+    read(&export.dir, &patient, &missing, false)
+        .expect(2)
+        .stderr_names(&["nobody.json"]);
+    let bad = export.scratch("bad-keys").join("bad.json");
+    let mut file = read_json(&key_file("patient-1.json"));
+    file["reading_secret"] = "zz".into();
+    std::fs::write(&bad, file.to_string()).unwrap();
+    read(&export.dir, &patient, &bad, false)
+        .expect(2)
+        .stderr_names(&["reading_secret", "64 hex digits"]);
+    read(
+        &export.dir,
+        "ffffffffffff",
+        &key_file("patient-1.json"),
+        false,
+    )
+    .expect(2)
+    .stderr_names(&["no record", "ffffffffffff"]);
+}
