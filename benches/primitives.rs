@@ -1,12 +1,15 @@
-//! Benchmarks of the hot path (signing, verification, hashing, Reed-Solomon) and of a whole
+//! Benchmarks of the hot path (signing, verification, hashing, Reed-Solomon, sealing records)
+//! and of a whole
 //! default run, so the simulator's own overhead can be judged against them.
 //!
 //! Run with `cargo bench --bench primitives`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use medilanac::protocol::envelope::{Envelope, ReaderKey, ReaderKeys};
 use medilanac::protocol::keys::verify_uncached;
 use medilanac::protocol::{Codec, Hash, KeyPair};
 use medilanac::scenario::{Scenario, DEFAULT};
+use medilanac::sim::stream;
 use medilanac::simulation;
 use std::hint::black_box;
 
@@ -47,6 +50,32 @@ fn erasure(c: &mut Criterion) {
     group.finish();
 }
 
+/// Sealing a record (a fresh file key, ChaCha20-Poly1305, one HPKE wrap per reader) and
+/// opening it as one reader: per record at an observation's size and per byte at an
+/// image's, with one and three readers.
+fn sealing(c: &mut Criterion) {
+    let readers: Vec<ReaderKeys> = (0..3).map(|i| ReaderKeys::derive(1, "reader", i)).collect();
+    let publics: Vec<ReaderKey> = readers.iter().map(ReaderKeys::public).collect();
+    let context = [9u8; 40];
+    let mut group = c.benchmark_group("seal record");
+    for size in [1usize << 10, 1 << 20] {
+        let data = vec![7u8; size];
+        group.throughput(Throughput::Bytes(size as u64));
+        for count in [1usize, 3] {
+            let id = BenchmarkId::new(format!("{count} readers"), size);
+            group.bench_with_input(id, &data, |b, data| {
+                let mut rng = stream(1, "bench", 0);
+                b.iter(|| Envelope::seal(black_box(data), &publics[..count], &context, &mut rng))
+            });
+        }
+        let sealed = Envelope::seal(&data, &publics, &context, &mut stream(1, "bench", 1));
+        group.bench_with_input(BenchmarkId::new("open", size), &sealed, |b, sealed| {
+            b.iter(|| sealed.open(&readers[2], black_box(&context)).unwrap())
+        });
+    }
+    group.finish();
+}
+
 fn whole_run(c: &mut Criterion) {
     let scenario = Scenario::parse(DEFAULT).unwrap();
     c.bench_function("default scenario, whole run", |b| {
@@ -68,5 +97,12 @@ fn fault_tolerance_run(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, crypto, erasure, whole_run, fault_tolerance_run);
+criterion_group!(
+    benches,
+    crypto,
+    erasure,
+    sealing,
+    whole_run,
+    fault_tolerance_run
+);
 criterion_main!(benches);

@@ -180,6 +180,7 @@ fn chart(scenario: &Scenario, model: &RecordsModel, seed: u64, number: usize) ->
         readers,
         prev: None,
         succession,
+        sealing: stream(seed, "patient/seal", number as u64),
         retired: Vec::new(),
     }
 }

@@ -17,7 +17,7 @@ use super::{Ctx, World};
 use crate::protocol::entry::{context, Body, Entry};
 use crate::protocol::envelope::{Envelope, ReaderKey, ReaderKeys};
 use crate::protocol::{Bytes, Hash, KeyPair, PublicKey, Record};
-use crate::sim::{ActorId, Time, Timer};
+use crate::sim::{ActorId, Rng, Time, Timer};
 use rand::RngCore;
 use std::collections::BTreeMap;
 
@@ -72,6 +72,10 @@ pub struct Chart {
     pub prev: Option<Hash>,
     /// A theft to notice, until the patient does.
     pub succession: Option<Succession>,
+    /// The stream file keys and HPKE's ephemeral keys come from, apart from the one the
+    /// workload draws from, so that sealing for more readers leaves the resources the same
+    /// (common random numbers across a sweep over readers).
+    pub sealing: Rng,
     /// Keys the patient signed with before its current one, oldest first.
     pub retired: Vec<PublicKey>,
 }
@@ -190,7 +194,7 @@ impl Patient {
                     true => Envelope::Clear(json),
                     false => {
                         let context = context(&self.keys.public(), self.sequence);
-                        Envelope::seal(&json, &chart.readers, &context, &mut ctx.rng)
+                        Envelope::seal(&json, &chart.readers, &context, &mut chart.sealing)
                     }
                 };
                 let prev = chart.prev;
