@@ -70,7 +70,7 @@ fn print_text(history: &History, holder: &str) {
         };
         let mut notes = Vec::new();
         if !entry.own {
-            notes.push("NOT the patient's: signed with the terminated key after the point its termination names".to_string());
+            notes.push("NOT the patient's: signed with the terminated key, off the history its termination names".to_string());
         }
         if let (true, Some(successor)) = (entry.kind == "termination", entry.successor) {
             notes.push(format!("successor {}", &hex::encode(successor.0)[..8]));
