@@ -1,10 +1,12 @@
 //! What happened to patients' entries in a run with FHIR records: how many miners refused,
-//! under which rule, and what became of a thief's forgeries.
+//! under which rule, what became of a thief's forgeries, and whether a patient who lost its
+//! keys got them back.
 //!
 //! The block summary counts chunks and rebuilds; this counts the rules patients meet at the
 //! miner's door (16: schema and sealing, 17: termination), so a key-theft run can show that
 //! every honest miner refused the thief once the termination reached it.
 
+use crate::actors::key_recovery::RecoveryReport;
 use crate::actors::thief::ThiefStats;
 use crate::actors::{Node, Roster};
 
@@ -26,6 +28,7 @@ pub struct RecordsReport {
     pub refused_rule_16: u64,
     pub refused_rule_17: u64,
     pub theft: Option<TheftReport>,
+    pub recovery: Option<RecoveryReport>,
 }
 
 impl RecordsReport {
@@ -45,6 +48,7 @@ impl RecordsReport {
                     if let Some(chart) = patient.chart() {
                         stolen = stolen.or(chart.retired.first().copied());
                     }
+                    report.recovery = report.recovery.take().or(patient.recovery_report());
                 }
                 Node::Thief(thief) => {
                     report.theft = Some(TheftReport {

@@ -4,6 +4,7 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
+use crate::actors::key_recovery::KeyRecovery;
 use crate::actors::thief::KeyTheft;
 use crate::actors::workload::RecordsModel;
 use crate::actors::{Adversaries, Behaviour, MinerConfig, MinerSettings, Roster};
@@ -75,6 +76,9 @@ pub struct Scenario {
     /// A patient's signing key stolen during the run (needs FHIR records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_theft: Option<KeyTheft>,
+    /// A patient's keys split among miners, lost and recovered (needs FHIR records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_recovery: Option<KeyRecovery>,
     #[serde(default)]
     pub miner: MinerSettings,
     #[serde(default)]
@@ -279,6 +283,9 @@ impl Scenario {
                     "describes FHIR entries: it needs protocol.records = \"fhir\"",
                 ));
             }
+            if self.key_recovery.is_some() {
+                return Err(invalid("key_recovery", "a table", "shares are dealt by patients writing FHIR entries: it needs protocol.records = \"fhir\""));
+            }
             if self.key_theft.is_some() {
                 return Err(invalid(
                     "key_theft",
@@ -327,6 +334,11 @@ impl Scenario {
         if let Some(theft) = &self.key_theft {
             theft
                 .check(self.roster().patients(), self.duration)
+                .map_err(|(field, value, rule)| invalid(field, value, rule))?;
+        }
+        if let Some(recovery) = &self.key_recovery {
+            recovery
+                .check(self.roster().patients(), self.miners, self.duration)
                 .map_err(|(field, value, rule)| invalid(field, value, rule))?;
         }
         Ok(())

@@ -7,6 +7,7 @@
 use crate::actors::identities::{
     miner_reading_keys, patient_keys, patient_signing_key, researcher_keys,
 };
+use crate::actors::key_recovery::Recovery;
 use crate::actors::patient::{Chart, Content, Succession};
 use crate::actors::workload::{Party, RecordsModel};
 use crate::actors::Thief;
@@ -16,6 +17,8 @@ use crate::actors::{
 use crate::chaos::Drawn;
 use crate::heal::HealPlan;
 use crate::invariants::{self, Invariant, Liveness, Verdict, Violation};
+use crate::protocol::envelope::ReaderKeys;
+use crate::protocol::key_shares::PatientSecrets;
 use crate::protocol::keys::VerifyStats;
 use crate::protocol::{Codec, Hash, KeyPair};
 use crate::records_report::RecordsReport;
@@ -173,6 +176,7 @@ fn chart(scenario: &Scenario, model: &RecordsModel, seed: u64, number: usize) ->
             keys,
         })
     });
+    let recovery = recovery(scenario, seed, number, &reading);
     Chart {
         model: model.clone(),
         number,
@@ -181,8 +185,47 @@ fn chart(scenario: &Scenario, model: &RecordsModel, seed: u64, number: usize) ->
         prev: None,
         succession,
         sealing: stream(seed, "patient/seal", number as u64),
+        recovery,
         retired: Vec::new(),
     }
+}
+
+/// The split of patient `number`'s keys among its own miner and the miners after it, if
+/// the scenario stages a recovery for it.
+fn recovery(
+    scenario: &Scenario,
+    seed: u64,
+    number: usize,
+    reading: &ReaderKeys,
+) -> Option<Recovery> {
+    let plan = scenario
+        .key_recovery
+        .as_ref()
+        .filter(|r| r.patient == number)?;
+    let roster = scenario.roster();
+    let own = number / roster.per_miner;
+    let holders = (0..plan.holders as usize)
+        .map(|i| {
+            let miner = (own + i) % scenario.miners;
+            (
+                roster.miner(miner),
+                miner_reading_keys(seed, miner).public(),
+            )
+        })
+        .collect();
+    let secrets = PatientSecrets {
+        signing: patient_signing_key(seed, number),
+        reading: reading.clone(),
+    };
+    let lost_at = Time::from_secs_f64(plan.lost_at);
+    let rng = &mut stream(seed, "patient/shares", number as u64);
+    Some(Recovery::deal(
+        &secrets,
+        plan.threshold,
+        holders,
+        lost_at,
+        rng,
+    ))
 }
 
 /// Runs `scenario` with `seed`, keeping log lines up to `log_level`.

@@ -5,8 +5,10 @@
 //! its headers).
 
 use crate::protocol::entry::EntryError;
+use crate::protocol::envelope::Envelope;
+use crate::protocol::key_shares::KeyShare;
 use crate::protocol::merkle::MerkleProof;
-use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, Record};
+use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, PublicKey, Record};
 use crate::sim::{ActorId, Message, Time};
 use std::sync::Arc;
 
@@ -66,6 +68,24 @@ pub enum Msg {
     Refused {
         sequence: u64,
         why: EntryError,
+    },
+    /// Patient → miner: keep this share of my secret keys (sealed for the miner).
+    KeyShare {
+        patient: PublicKey,
+        share: Box<Envelope>,
+    },
+    /// Miner → patient: "I keep your share".
+    ShareKept {
+        patient: PublicKey,
+    },
+    /// Patient → miner: "I lost my keys; give me back my share".
+    ShareWanted {
+        patient: PublicKey,
+    },
+    /// Miner → patient: the share, opened (the channel is the hospital's counter).
+    ShareBack {
+        patient: PublicKey,
+        share: KeyShare,
     },
     /// Miner → miner: a patient terminated its record (the signed termination itself, so
     /// the receiver checks it rather than believing the sender); flooded once per miner.
@@ -184,6 +204,10 @@ impl Msg {
                 "patient": hex::encode(&record.patient.0[..4]),
                 "sequence": record.sequence,
             }),
+            Msg::KeyShare { patient, .. }
+            | Msg::ShareKept { patient }
+            | Msg::ShareWanted { patient }
+            | Msg::ShareBack { patient, .. } => json!({ "patient": hex::encode(&patient.0[..4]) }),
             Msg::GetHeaders { request, from } => json!({ "request": request, "from_height": from }),
             Msg::Headers {
                 request, headers, ..
@@ -270,6 +294,10 @@ impl Message for Msg {
             Msg::Stored { .. } => "stored",
             Msg::Refused { .. } => "refused",
             Msg::Terminated(_) => "terminated",
+            Msg::KeyShare { .. } => "key_share",
+            Msg::ShareKept { .. } => "share_kept",
+            Msg::ShareWanted { .. } => "share_wanted",
+            Msg::ShareBack { .. } => "share_back",
             Msg::GetHeaders { .. } => "get_headers",
             Msg::Headers { .. } => "headers",
             Msg::GetFile { .. } => "get_file",
@@ -295,6 +323,9 @@ impl Message for Msg {
                 Msg::Stored { .. } => 8,
                 Msg::Refused { .. } => 9, // the sequence and the rule
                 Msg::Terminated(record) => record.encoded_len(),
+                Msg::KeyShare { share, .. } => 32 + share.encoded_len(),
+                Msg::ShareKept { .. } | Msg::ShareWanted { .. } => 32,
+                Msg::ShareBack { share, .. } => 32 + share.0.len(),
                 Msg::GetHeaders { .. } => 16,
                 Msg::Headers { headers, .. } => {
                     32 + headers.iter().map(|h| h.encoded_len()).sum::<usize>()

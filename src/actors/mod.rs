@@ -11,6 +11,7 @@ pub mod adversary;
 pub mod breach;
 pub mod exchange;
 pub mod identities;
+pub mod key_recovery;
 pub mod message;
 pub mod miner;
 pub mod observation;
@@ -155,7 +156,7 @@ impl Actor for Node {
             Node::Exchange(exchange) => exchange.receive(from, msg, ctx),
             Node::Miner(miner) => miner.receive(from, msg, ctx, world),
             Node::Hostile(hostile) => hostile.receive(from, msg, ctx, world),
-            Node::Patient(patient) => patient.receive(from, msg),
+            Node::Patient(patient) => patient.receive(from, msg, ctx),
             Node::Thief(thief) => thief.receive(from, msg),
         }
     }

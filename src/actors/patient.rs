@@ -11,6 +11,7 @@
 //! then two, four, up to `MAX_DOUBLINGS` doublings, so a lost message or a miner that is down
 //! loses nothing.
 
+use super::key_recovery::{Recovery, RecoveryReport};
 use super::message::Msg;
 use super::workload::RecordsModel;
 use super::{Ctx, World};
@@ -30,6 +31,10 @@ pub enum PatientTimer {
     Resend { sequence: u64 },
     /// The patient noticed its key was stolen: terminate, go on under the successor key.
     Terminate,
+    /// The patient loses its keys (key recovery).
+    LoseKeys,
+    /// Deal the shares not yet acknowledged, or ask again for those not yet back.
+    ShareRound,
 }
 
 impl Timer for PatientTimer {
@@ -38,6 +43,8 @@ impl Timer for PatientTimer {
             PatientTimer::NextRecord => 0,
             PatientTimer::Resend { sequence } => 1 + sequence,
             PatientTimer::Terminate => u64::MAX,
+            PatientTimer::LoseKeys => u64::MAX - 1,
+            PatientTimer::ShareRound => u64::MAX - 2,
         }
     }
 }
@@ -76,6 +83,8 @@ pub struct Chart {
     /// workload draws from, so that sealing for more readers leaves the resources the same
     /// (common random numbers across a sweep over readers).
     pub sealing: Rng,
+    /// The split of the patient's keys, if the scenario stages a recovery for it.
+    pub recovery: Option<Recovery>,
     /// Keys the patient signed with before its current one, oldest first.
     pub retired: Vec<PublicKey>,
 }
@@ -83,6 +92,8 @@ pub struct Chart {
 /// A patient and its submission schedule.
 pub struct Patient {
     keys: KeyPair,
+    /// The public key the patient's record started under (what holders of its shares know).
+    public: PublicKey,
     miner: ActorId,
     content: Content,
     interval: Time,
@@ -92,6 +103,8 @@ pub struct Patient {
     unacknowledged: BTreeMap<u64, (Record, u32)>,
     /// Records the miner refused, with the rule each broke.
     pub refused: Vec<(u64, u8)>,
+    /// Rounds of dealing or asking for shares so far, which double the wait between them.
+    share_rounds: u32,
 }
 
 impl Patient {
@@ -103,6 +116,7 @@ impl Patient {
         records: u64,
     ) -> Patient {
         Patient {
+            public: keys.public(),
             keys,
             miner,
             content,
@@ -111,6 +125,7 @@ impl Patient {
             sequence: 0,
             unacknowledged: BTreeMap::new(),
             refused: Vec::new(),
+            share_rounds: 0,
         }
     }
 
@@ -132,6 +147,11 @@ impl Patient {
         }
     }
 
+    /// What the patient's key recovery came to, if one was staged.
+    pub fn recovery_report(&self) -> Option<RecoveryReport> {
+        self.recovery().map(Recovery::report)
+    }
+
     /// Records the patient has yet to send, or sent and not seen acknowledged.
     pub fn unsettled(&self) -> u64 {
         self.remaining + self.unacknowledged.len() as u64
@@ -150,9 +170,91 @@ impl Patient {
             let wait = Time(succession.at.0.saturating_sub(ctx.now.0));
             ctx.set_timer(wait, PatientTimer::Terminate);
         }
+        if let Some(recovery) = self.recovery() {
+            let wait = Time(recovery.lost_at.0.saturating_sub(ctx.now.0));
+            ctx.set_timer(wait, PatientTimer::LoseKeys);
+            self.share_round(ctx);
+        }
     }
 
-    pub fn receive(&mut self, from: ActorId, msg: Msg) {
+    fn recovery(&self) -> Option<&Recovery> {
+        self.chart()?.recovery.as_ref()
+    }
+
+    fn recovery_mut(&mut self) -> Option<&mut Recovery> {
+        match &mut self.content {
+            Content::Fhir(chart) => chart.recovery.as_mut(),
+            Content::Opaque { .. } => None,
+        }
+    }
+
+    /// Whether the patient has lost its keys and not got them back.
+    fn keys_lost(&self) -> bool {
+        self.recovery()
+            .is_some_and(|r| r.lost && r.recovered_at.is_none())
+    }
+
+    /// Sends what the recovery still waits for, and arms the next round while it waits.
+    fn share_round(&mut self, ctx: &mut Ctx) {
+        let patient = self.public;
+        let Some(recovery) = self.recovery() else {
+            return;
+        };
+        let mut pending = false;
+        for (holder, share) in recovery.to_deal() {
+            let share = Box::new(share.clone());
+            ctx.send(holder, Msg::KeyShare { patient, share });
+            pending = true;
+        }
+        for holder in recovery.to_ask() {
+            ctx.send(holder, Msg::ShareWanted { patient });
+            pending = true;
+        }
+        if pending {
+            let wait = self
+                .interval
+                .times(1 << self.share_rounds.min(MAX_DOUBLINGS));
+            self.share_rounds += 1;
+            ctx.set_timer(wait, PatientTimer::ShareRound);
+        }
+    }
+
+    /// The patient forgets both keys (a lost device) and asks its holders for its shares.
+    fn lose_keys(&mut self, ctx: &mut Ctx) {
+        let Content::Fhir(chart) = &mut self.content else {
+            return;
+        };
+        let Some(recovery) = chart.recovery.as_mut() else {
+            return;
+        };
+        recovery.lost = true;
+        self.keys = KeyPair::derive(0, "forgotten", 0);
+        chart.reading = ReaderKeys::derive(0, "forgotten", 0);
+        self.share_rounds = 0;
+        self.share_round(ctx);
+    }
+
+    pub fn receive(&mut self, from: ActorId, msg: Msg, ctx: &mut Ctx) {
+        match msg {
+            Msg::ShareKept { patient } if patient == self.public => {
+                if let Some(recovery) = self.recovery_mut() {
+                    recovery.kept_by(from);
+                }
+                return;
+            }
+            Msg::ShareBack { patient, share } if patient == self.public => {
+                let now = ctx.now;
+                let recovered = self
+                    .recovery_mut()
+                    .and_then(|r| r.returned(from, share, now));
+                if let (Some(secrets), Content::Fhir(chart)) = (recovered, &mut self.content) {
+                    self.keys = secrets.signing;
+                    chart.reading = secrets.reading;
+                }
+                return;
+            }
+            _ => {}
+        }
         if from != self.miner {
             return;
         }
@@ -172,11 +274,18 @@ impl Patient {
             PatientTimer::NextRecord => self.submit_next(ctx, world),
             PatientTimer::Resend { sequence } => self.send(sequence, ctx),
             PatientTimer::Terminate => self.terminate(ctx, world),
+            PatientTimer::LoseKeys => self.lose_keys(ctx),
+            PatientTimer::ShareRound => self.share_round(ctx),
         }
     }
 
     fn submit_next(&mut self, ctx: &mut Ctx, world: &mut World) {
         if self.remaining == 0 {
+            return;
+        }
+        if self.keys_lost() {
+            // Nothing can be signed until the keys are back; the next entry waits.
+            ctx.set_timer(self.interval, PatientTimer::NextRecord);
             return;
         }
         let payload = match &mut self.content {

@@ -221,6 +221,23 @@ fn print_summary(outcome: &RunOutcome) {
                 theft.honest_refusers
             );
         }
+        if let Some(recovery) = &records.recovery {
+            let outcome = match recovery.recovered_at {
+                Some(at) => format!(
+                    "recovered at {at}, {} after the loss",
+                    at - recovery.lost_at
+                ),
+                None => "NOT recovered".into(),
+            };
+            say!(
+                "  key recovery      {} of {} shares needed; {} kept, keys lost at {}, {} shares back: {outcome}",
+                recovery.threshold,
+                recovery.holders,
+                recovery.kept,
+                recovery.lost_at,
+                recovery.returned
+            );
+        }
     }
 }
 

@@ -197,6 +197,17 @@ impl Envelope {
         }
     }
 
+    /// Bytes of the encoding.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Envelope::Clear(plaintext) => 1 + 8 + plaintext.len(),
+            Envelope::Sealed {
+                readers,
+                ciphertext,
+            } => 1 + 4 + readers.len() * WRAPPED_KEY_LEN + 8 + ciphertext.len(),
+        }
+    }
+
     pub fn encode(&self, writer: &mut Writer) {
         match self {
             Envelope::Clear(plaintext) => {
@@ -381,6 +392,10 @@ mod tests {
         };
         // Framing: the clear form's tag and length; the sealed form's tag, count and length.
         assert_eq!(len(&sealed) - len(&clear), sealed.overhead() + 4);
+        assert_eq!(
+            (len(&sealed), len(&clear)),
+            (sealed.encoded_len(), clear.encoded_len())
+        );
         assert_eq!(sealed.overhead(), 16 + 3 * 112);
     }
 }

@@ -9,7 +9,7 @@ use medilanac::protocol::entry::{context, Body, Entry, EntryError};
 use medilanac::protocol::envelope::Envelope;
 use medilanac::protocol::fhir::SchemaError;
 use medilanac::protocol::{Bytes, KeyPair, Record, RecordFormat};
-use medilanac::sim::{stream, ActorId};
+use medilanac::sim::{stream, Actor, ActorId};
 
 /// A miner of the run that knows every other miner.
 const MINER: ActorId = 1;
@@ -197,4 +197,56 @@ fn a_peer_met_after_the_flood_is_handed_the_termination() {
             .any(|msg| matches!(msg, Msg::Terminated(record) if **record == termination)),
         "{handed:?}"
     );
+}
+
+/// A holder keeps a patient's share on disk (rule: what survives a crash survives) and
+/// hands it back opened; a holder that came back wiped has nothing to hand back.
+#[test]
+fn a_holder_returns_a_kept_share_after_a_crash_but_not_after_a_wipe() {
+    use medilanac::actors::key_recovery::share_context;
+    use medilanac::protocol::envelope::ReaderKeys;
+    use medilanac::protocol::key_shares::{split, PatientSecrets};
+    let mut board = board();
+    let patient = keys();
+    let secrets = PatientSecrets {
+        signing: patient.clone(),
+        reading: ReaderKeys::derive(7, "records-test", 0),
+    };
+    let shares = split(&secrets, 2, 3, &mut stream(1, "shares", 0));
+    let reader = miner_reading_keys(board.world.seed, 0).public();
+    let context = share_context(&patient.public());
+    let sealed = Envelope::seal(&shares[0].0, &[reader], &context, &mut stream(1, "t", 0));
+    let from = patient_address(&board);
+    let public = patient.public();
+    let emitted = board.deliver(
+        from,
+        MINER,
+        Msg::KeyShare {
+            patient: public,
+            share: Box::new(sealed),
+        },
+    );
+    assert!(matches!(
+        sent(&emitted, MINER, from)[..],
+        [Msg::ShareKept { .. }]
+    ));
+    let ask = |board: &mut Switchboard| {
+        let emitted = board.deliver(from, MINER, Msg::ShareWanted { patient: public });
+        sent(&emitted, MINER, from)
+            .into_iter()
+            .filter_map(|msg| match msg {
+                Msg::ShareBack { share, .. } => Some(share.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ask(&mut board), vec![shares[0].clone()]);
+    board.handle(MINER, |node, ctx, world| node.restart(false, ctx, world));
+    assert_eq!(
+        ask(&mut board),
+        vec![shares[0].clone()],
+        "a crash keeps the disk"
+    );
+    board.handle(MINER, |node, ctx, world| node.restart(true, ctx, world));
+    assert_eq!(ask(&mut board), vec![], "a wipe loses the share");
 }

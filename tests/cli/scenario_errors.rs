@@ -270,3 +270,49 @@ fn region_matrix_that_is_not_square() {
         &["network.regions.latency_ms = -1"],
     );
 }
+
+/// The patients' tables: each names its field and what was expected.
+#[test]
+fn patients_tables_with_impossible_values() {
+    let fhir = || ScenarioText::small().set("protocol.records", "\"fhir\"");
+    refused(
+        &ScenarioText::small().set("records", "{ clear = 0.5 }"),
+        &["records", "protocol.records = \"fhir\""],
+    );
+    refused(
+        &fhir().set("records", "{ clear = 1.5 }"),
+        &["records.clear", "1.5", "between 0 and 1"],
+    );
+    refused(
+        &fhir().set(
+            "records",
+            "{ observation = { weight = 1, bytes = [900, 100] } }",
+        ),
+        &[
+            "records.observation.bytes",
+            "[900, 100]",
+            "smallest <= largest",
+        ],
+    );
+    refused(
+        &fhir().set(
+            "key_theft",
+            "{ patient = 0, stolen_at = 50.0, noticed_at = 10.0 }",
+        ),
+        &["key_theft.noticed_at", "10", "stolen_at"],
+    );
+    refused(
+        &fhir().set(
+            "key_recovery",
+            "{ threshold = 4, holders = 3, lost_at = 10.0 }",
+        ),
+        &["key_recovery.threshold", "4", "holders (3)"],
+    );
+    refused(
+        &fhir().set(
+            "key_recovery",
+            "{ patient = 999, threshold = 1, holders = 1, lost_at = 1.0 }",
+        ),
+        &["key_recovery.patient", "999"],
+    );
+}

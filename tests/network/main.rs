@@ -5,6 +5,7 @@ mod adversaries;
 mod engine;
 mod faults;
 mod invariants;
+mod key_recovery;
 mod key_theft;
 mod liveness;
 mod startup;

@@ -25,7 +25,7 @@ use super::{Breach, Ctx, World};
 use crate::protocol::entry::{admit, Body, Entry};
 use crate::protocol::envelope::ReaderKeys;
 use crate::protocol::{
-    Block, BranchId, BranchTip, KeyPair, Params, PlacementNote, Record, RecordFormat,
+    Block, BranchId, BranchTip, KeyPair, Params, PlacementNote, PublicKey, Record, RecordFormat,
 };
 use crate::sim::{ActorId, Time, Timer};
 pub use settings::MinerSettings;
@@ -140,7 +140,7 @@ impl Miner {
     }
 
     /// Whether the miner has checked a termination of `patient`'s record (rule 17).
-    pub fn knows_termination_of(&self, patient: &crate::protocol::PublicKey) -> bool {
+    pub fn knows_termination_of(&self, patient: &PublicKey) -> bool {
         self.disk.terminated.contains_key(patient)
     }
 
@@ -334,6 +334,11 @@ impl Miner {
             }
             Msg::Submit(record) => self.accept_record(from, *record, ctx, world),
             Msg::Terminated(record) => self.learn_termination(*record, ctx, world),
+            Msg::KeyShare { patient, share } => {
+                self.disk.key_shares.insert(patient, *share);
+                ctx.send(from, Msg::ShareKept { patient });
+            }
+            Msg::ShareWanted { patient } => self.give_back_share(from, patient, ctx, world),
             Msg::GetHeaders {
                 request,
                 from: height,
@@ -546,6 +551,21 @@ impl Miner {
             self.spread_termination(&record, ctx);
         }
         ctx.send(from, Msg::Stored { sequence });
+    }
+
+    /// Hands a patient who lost its keys the share it left here, opened with the
+    /// institution's reading key; nothing if the share is gone (a wipe) or does not open.
+    fn give_back_share(&mut self, from: ActorId, patient: PublicKey, ctx: &mut Ctx, world: &World) {
+        let Some(sealed) = self.disk.key_shares.get(&patient) else {
+            return;
+        };
+        let number = self.number;
+        let keys = self
+            .reader
+            .get_or_insert_with(|| super::identities::miner_reading_keys(world.seed, number));
+        if let Some(share) = super::key_recovery::open_share(sealed, keys, &patient) {
+            ctx.send(from, Msg::ShareBack { patient, share });
+        }
     }
 
     /// Rule 17 everywhere: a peer's word that a record was terminated counts only with the

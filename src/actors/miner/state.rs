@@ -10,6 +10,7 @@ use super::chain::Chain;
 use super::own_chunks::OwnChunks;
 use super::peers::{PeerBook, Rounds};
 use super::requests::Requests;
+use crate::protocol::envelope::Envelope;
 use crate::protocol::{BranchId, Chunk, KeyPair, PlacementNote, PublicKey, Record};
 use crate::sim::Time;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +34,8 @@ pub struct Disk {
     /// Patients' keys whose records were terminated, with the signed termination
     /// (rule 17), so it can be passed on to peers that join later.
     pub terminated: BTreeMap<PublicKey, Record>,
+    /// Shares of patients' secret keys this miner keeps, sealed for it, by patient.
+    pub key_shares: BTreeMap<PublicKey, Envelope>,
 }
 
 impl Disk {
@@ -48,6 +51,7 @@ impl Disk {
             own: OwnChunks::default(),
             peers: PeerBook::default(),
             terminated: BTreeMap::new(),
+            key_shares: BTreeMap::new(),
         }
     }
 }
