@@ -43,6 +43,18 @@ fn read(dir: &Path, patient: &str, key: &Path, json: bool) -> Run {
     medilanac(args)
 }
 
+/// A scratch directory holding the export's branch files, but for `except`'s.
+fn copy_branches(export: &Exported, name: &str, except: Option<&str>) -> PathBuf {
+    let copy = export.scratch(name);
+    for branch in crate::support::branch_files(&export.dir) {
+        if Some(branch.as_str()) != except {
+            let file = format!("{branch}.json");
+            std::fs::copy(export.dir.join(&file), copy.join(&file)).unwrap();
+        }
+    }
+    copy
+}
+
 fn lines(run: &Run) -> Vec<Value> {
     run.stdout
         .lines()
@@ -146,13 +158,7 @@ fn each_key_reads_what_the_patient_let_it_read_and_says_so_for_the_rest() {
 #[test]
 fn a_flipped_byte_in_a_stored_entry_is_reported_by_record_and_exits_1() {
     let export = exported();
-    let copy = export.scratch("tampered");
-    for entry in std::fs::read_dir(&export.dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let copy = copy_branches(export, "tampered", None);
     let patient = patient_key(1);
     let branches = crate::support::branch_files(&copy);
     let (path, sequence) = branches
@@ -229,14 +235,7 @@ fn a_rebuilt_branch_reads_as_the_original_did() {
     full.expect(0);
     let full = lines(&full);
     let branch = full[0]["branch"].as_str().unwrap().to_string();
-    let copy = export.scratch("rebuilt");
-    for entry in std::fs::read_dir(&export.dir).unwrap() {
-        let path = entry.unwrap().path();
-        let is_branch = path.extension().is_some_and(|ext| ext == "json");
-        if is_branch && !path.ends_with(format!("{branch}.json")) {
-            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let copy = copy_branches(export, "rebuilt", Some(&branch));
     let out = copy.join(format!("{branch}.json"));
     let rebuild = crate::support::reconstruct(&copy, &branch, &["--out", out.to_str().unwrap()]);
     assert!(

@@ -9,15 +9,12 @@ use medilanac::scenario::Scenario;
 use medilanac::sim::Time;
 use medilanac::simulation::{run_with, Hooks};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 fn key_recovery(edit: impl FnOnce(&mut Scenario)) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/key-recovery.toml");
-    let mut scenario = Scenario::load(&path).expect("the shipped scenario loads");
-    scenario.duration = 900.0;
-    edit(&mut scenario);
-    scenario.check().expect("edited scenario is valid");
-    scenario
+    crate::shipped("key-recovery.toml", |s| {
+        s.duration = 900.0;
+        edit(s);
+    })
 }
 
 /// The outcome's recovery report, and the sequences stored under patient `number`'s key.

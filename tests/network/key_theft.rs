@@ -11,15 +11,12 @@ use medilanac::scenario::Scenario;
 use medilanac::sim::ActorId;
 use medilanac::simulation::{run_with, Hooks, Outcome};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 fn key_theft(edit: impl FnOnce(&mut Scenario)) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/key-theft.toml");
-    let mut scenario = Scenario::load(&path).expect("the shipped scenario loads");
-    scenario.duration = 600.0;
-    edit(&mut scenario);
-    scenario.check().expect("edited scenario is valid");
-    scenario
+    crate::shipped("key-theft.toml", |s| {
+        s.duration = 600.0;
+        edit(s);
+    })
 }
 
 /// Runs `scenario`; returns the outcome and every (miner, sequence) that stored an entry

@@ -12,6 +12,17 @@ mod startup;
 
 use medilanac::scenario::{Scenario, DEFAULT};
 
+/// A shipped scenario file, changed by `edit` and checked.
+pub fn shipped(name: &str, edit: impl FnOnce(&mut Scenario)) -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    let mut scenario = Scenario::load(&path).expect("the shipped scenario loads");
+    edit(&mut scenario);
+    scenario.check().expect("edited scenario is valid");
+    scenario
+}
+
 /// The default scenario with some TOML lines replaced or added (`key = value` per table).
 pub fn scenario(edit: impl FnOnce(&mut Scenario)) -> Scenario {
     let mut scenario = Scenario::parse(DEFAULT).expect("default scenario parses");
