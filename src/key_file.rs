@@ -2,8 +2,8 @@
 //! them to `DIR/keys/` and `medilanac read` takes them.
 //!
 //! A patient's file holds its reading key and every signing key its record was signed
-//! under, the original first (a successor after a theft follows), so its owner can check
-//! which records are its own. A party's file (a miner's, the researcher's) holds only its
+//! under, the original first (a successor after a theft follows); `read` takes the first as
+//! the record to read when no `--patient` is named. A party's file (a miner's, the researcher's) holds only its
 //! reading key. The simulator derives every key from the seed; the file is what a real
 //! holder would keep, and `read` uses nothing else.
 

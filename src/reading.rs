@@ -6,8 +6,12 @@
 //! names (walked back from `through` by each entry's `prev`) is the patient's own;
 //! anything else signed with that key (a thief's appends) is listed apart. The successor
 //! key's first entry must name the old key and the same point, or the link is reported
-//! broken. Sealed entries open with the reader's key when the patient wrapped one for it;
-//! a sealed entry that names the reader but does not open was altered. Everything found
+//! broken and not followed, so a termination alone cannot splice another patient's record
+//! in. Sealed entries open with the reader's key when the patient wrapped one for it; a
+//! sealed entry that names the reader but does not open was altered, and one that opens to
+//! something outside the schema breaks rule 16. When two different terminations of one
+//! record are found (a thief who terminated too), the one with the lower sequence is
+//! followed and the other is a problem: the reader cannot tell which the miners took first. Everything found
 //! wrong is a [`Problem`], so `medilanac read` can exit 1 on it.
 
 use crate::export::BranchFile;
@@ -155,14 +159,46 @@ pub fn read(files: &[BranchFile], patient: PublicKey, keys: &ReaderKeys) -> Hist
     let mut visited = BTreeSet::new();
     let mut next = Some((patient, None));
     while let Some((current, link)) = next.take() {
-        if !visited.insert(current) {
-            break;
-        }
         let found = by_key.remove(&current).unwrap_or_default();
-        next = read_record(current, &found, keys, link, &mut history)
-            .map(|(successor, through)| (successor, Some((current, through))));
+        let Some((successor, through)) = read_record(current, &found, keys, link, &mut history)
+        else {
+            break;
+        };
+        visited.insert(current);
+        // The successor is followed only if its first entry links back to this record at
+        // the same point: a termination alone cannot splice another record in.
+        let problem = match by_key.get(&successor).and_then(first_entry) {
+            _ if visited.contains(&successor) => Some("the successor named leads back to a record already read"),
+            Some(Entry { prev: None, body: Body::Succeed { predecessor, through: point } })
+                if predecessor == current && point == through => None,
+            Some(_) => Some("the successor's first entry does not link back to this record at the point its termination names"),
+            None => Some("no entry of the successor the termination names is in the files"),
+        };
+        match problem {
+            None => next = Some((successor, Some((current, through)))),
+            Some(what) => {
+                let termination = history
+                    .entries
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == "termination");
+                let at = termination.map_or((BranchId::default(), 0), |e| (e.branch, e.height));
+                history.problems.push(Problem {
+                    branch: at.0,
+                    height: at.1,
+                    record: termination.map(|e| record_name(&e.key, e.sequence)),
+                    what: format!("{what}; not followed"),
+                });
+            }
+        }
     }
     history
+}
+
+/// The entry with the lowest sequence of a record, if it decodes.
+fn first_entry(found: &BTreeMap<Hash, Found>) -> Option<Entry> {
+    let first = found.values().min_by_key(|f| f.record.sequence)?;
+    Entry::of(&first.record).ok()
 }
 
 /// Reads one record (the entries under one key) into `history`; returns its successor
@@ -279,6 +315,119 @@ fn open(
         Ok(resource) => Reading::Read {
             resource_type: resource.type_name().into(),
         },
-        Err(error) => Reading::NotAResource(error.to_string()),
+        Err(error) => {
+            problem(format!("opened, but breaks the schema (rule 16): {error}"));
+            Reading::NotAResource(error.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::envelope::Envelope;
+    use crate::protocol::{Block, BranchTip, Bytes, KeyPair, Params};
+
+    fn entry(keys: &KeyPair, sequence: u64, prev: Option<Hash>, body: Body) -> Record {
+        Record::new(
+            keys,
+            sequence,
+            Bytes::from(Entry { prev, body }.to_payload()),
+        )
+    }
+
+    /// One branch file holding `records` in one block after genesis.
+    fn files(records: Vec<Record>) -> Vec<BranchFile> {
+        let miner = KeyPair::derive(1, "miner", 0);
+        let mut tip = BranchTip::new();
+        let genesis = Block::seal(&miner, &tip, 0, vec![], vec![]);
+        tip.push_block(&genesis, genesis.hash(), 1);
+        let block = Block::seal(&miner, &tip, 1, records, vec![]);
+        let params = Params::default();
+        vec![BranchFile::new(
+            &params,
+            miner.public().branch_id(),
+            &[genesis, block],
+        )]
+    }
+
+    const JSON: &[u8] = br#"{"resourceType":"Patient","identifier":[{"value":"p"}]}"#;
+
+    fn data(json: &[u8]) -> Body {
+        Body::Data(Envelope::Clear(json.to_vec()))
+    }
+
+    /// A history of `old` terminated at its first entry, naming `successor`, and the
+    /// successor's entries (`first` as its first body).
+    fn history(first: impl FnOnce(&KeyPair, Hash) -> Body) -> History {
+        let (old, new) = (KeyPair::derive(1, "p", 0), KeyPair::derive(1, "p", 1));
+        let own = entry(&old, 0, None, data(JSON));
+        let leaf = own.leaf();
+        let end = Body::Terminate {
+            through: Some(leaf),
+            successor: new.public(),
+        };
+        let termination = entry(&old, 1, Some(leaf), end);
+        let link = entry(&new, 2, None, first(&old, leaf));
+        let after = entry(&new, 3, Some(link.leaf()), data(JSON));
+        read(
+            &files(vec![own, termination, link, after]),
+            old.public(),
+            &ReaderKeys::derive(1, "r", 0),
+        )
+    }
+
+    #[test]
+    fn a_successor_that_links_back_is_followed() {
+        let read = history(|old, leaf| Body::Succeed {
+            predecessor: old.public(),
+            through: Some(leaf),
+        });
+        assert_eq!(read.problems, vec![]);
+        let kinds: Vec<&str> = read.entries.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["data", "termination", "succession", "data"]);
+    }
+
+    /// Guards the link check in `read`: a termination naming a record whose first entry
+    /// does not name it back (another patient's record, or a thief's splice) is reported
+    /// and that record is not read as this patient's.
+    #[test]
+    fn a_successor_that_does_not_link_back_is_reported_and_not_followed() {
+        let cases: [fn(&KeyPair, Hash) -> Body; 3] = [
+            |_, _| data(JSON),
+            |_, leaf| Body::Succeed {
+                predecessor: KeyPair::derive(9, "x", 0).public(),
+                through: Some(leaf),
+            },
+            |old, _| Body::Succeed {
+                predecessor: old.public(),
+                through: None,
+            },
+        ];
+        for first in cases {
+            let read = history(first);
+            assert_eq!(read.entries.len(), 2, "{:?}", read.entries);
+            assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+            assert!(read.problems[0].what.contains("not followed"));
+        }
+    }
+
+    /// Content a key opens that breaks the schema is a problem, not only a reading.
+    #[test]
+    fn an_entry_outside_the_schema_is_a_problem() {
+        let patient = KeyPair::derive(1, "p", 0);
+        let bad = entry(
+            &patient,
+            0,
+            None,
+            data(br#"{"resourceType":"Observation"}"#),
+        );
+        let read = read(
+            &files(vec![bad]),
+            patient.public(),
+            &ReaderKeys::derive(1, "r", 0),
+        );
+        assert!(matches!(read.entries[0].reading, Reading::NotAResource(_)));
+        assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
     }
 }

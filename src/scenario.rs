@@ -336,6 +336,15 @@ impl Scenario {
                 .check(self.roster().patients(), self.duration)
                 .map_err(|(field, value, rule)| invalid(field, value, rule))?;
         }
+        if let (Some(theft), Some(recovery)) = (&self.key_theft, &self.key_recovery) {
+            if theft.patient == recovery.patient {
+                return Err(invalid(
+                    "key_recovery.patient",
+                    recovery.patient,
+                    "is also key_theft.patient: stage the theft and the loss on different patients",
+                ));
+            }
+        }
         if let Some(recovery) = &self.key_recovery {
             recovery
                 .check(self.roster().patients(), self.miners, self.duration)

@@ -89,6 +89,7 @@ pub struct Recovery {
     pub holders: Vec<(ActorId, ReaderKey)>,
     pub lost_at: Time,
     public: PublicKey,
+    reading: ReaderKey,
     /// Sealed shares by holder, until each acknowledges.
     unkept: BTreeMap<ActorId, Envelope>,
     kept: BTreeSet<ActorId>,
@@ -107,6 +108,7 @@ impl Recovery {
         rng: &mut Rng,
     ) -> Recovery {
         let public = secrets.signing.public();
+        let reading = secrets.reading.public();
         let shares = split(secrets, threshold, holders.len() as u8, rng);
         let context = share_context(&public);
         let unkept = holders
@@ -121,6 +123,7 @@ impl Recovery {
             holders,
             lost_at,
             public,
+            reading,
             unkept,
             kept: BTreeSet::new(),
             returned: BTreeMap::new(),
@@ -160,9 +163,23 @@ impl Recovery {
         {
             return None;
         }
-        self.returned.insert(holder, share);
-        let shares: Vec<KeyShare> = self.returned.values().cloned().collect();
-        let secrets = recover(&self.public, self.threshold, &shares).ok()?;
+        self.returned.insert(holder, share.clone());
+        // Every set of `threshold` shares that includes the new one (those without it were
+        // tried before): one wrong share must not block a threshold of good ones.
+        let others: Vec<&KeyShare> = self
+            .returned
+            .iter()
+            .filter(|(h, _)| **h != holder)
+            .map(|(_, s)| s)
+            .collect();
+        let needed = usize::from(self.threshold).saturating_sub(1);
+        let secrets = subsets(others.len(), needed)
+            .take(MAX_TRIES)
+            .find_map(|picked| {
+                let mut shares: Vec<KeyShare> = picked.iter().map(|&i| others[i].clone()).collect();
+                shares.push(share.clone());
+                recover(&self.public, &self.reading, self.threshold, &shares).ok()
+            })?;
         self.recovered_at = Some(now);
         Some(secrets)
     }
@@ -177,6 +194,27 @@ impl Recovery {
             recovered_at: self.recovered_at,
         }
     }
+}
+
+/// Most share sets a patient tries when a share comes back.
+const MAX_TRIES: usize = 1000;
+
+/// Every set of `size` indices below `count`, in lexicographic order.
+fn subsets(count: usize, size: usize) -> impl Iterator<Item = Vec<usize>> {
+    let mut next = (size <= count).then(|| (0..size).collect::<Vec<usize>>());
+    std::iter::from_fn(move || {
+        let current = next.take()?;
+        let mut following = current.clone();
+        // The rightmost index that can still move right, moved, and the rest packed after it.
+        if let Some(at) = (0..size).rev().find(|&i| following[i] < count - size + i) {
+            following[at] += 1;
+            for i in at + 1..size {
+                following[i] = following[i - 1] + 1;
+            }
+            next = Some(following);
+        }
+        Some(current)
+    })
 }
 
 /// The holder's side: opens a kept share for the patient who asks.
@@ -242,5 +280,26 @@ mod tests {
         assert_eq!(recovery.recovered_at, Some(Time(8)));
         assert_eq!(recovery.to_ask(), Vec::<ActorId>::new());
         assert_eq!(recovery.report().returned, 3);
+    }
+
+    /// One holder answering with a wrong share does not block the others: the patient
+    /// recovers once a threshold of right ones is back.
+    #[test]
+    fn a_wrong_share_among_the_returned_does_not_block_recovery() {
+        let (mut recovery, mut shares, _) = dealt();
+        recovery.lost = true;
+        shares[0].0[5] ^= 1;
+        for (holder, share) in (10..13).zip(&shares[..3]) {
+            assert!(recovery.returned(holder, share.clone(), Time(1)).is_none());
+        }
+        assert!(recovery.returned(13, shares[3].clone(), Time(2)).is_some());
+    }
+
+    #[test]
+    fn subsets_lists_each_set_of_indices_once() {
+        let all: Vec<Vec<usize>> = subsets(4, 2).collect();
+        assert_eq!(all, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]);
+        assert_eq!(subsets(3, 0).collect::<Vec<_>>(), [Vec::<usize>::new()]);
+        assert_eq!(subsets(2, 3).count(), 0);
     }
 }

@@ -134,11 +134,6 @@ impl Patient {
         self.miner
     }
 
-    /// The key the patient signs with now.
-    pub fn keys(&self) -> &KeyPair {
-        &self.keys
-    }
-
     /// The patient's chart (FHIR records only).
     pub fn chart(&self) -> Option<&Chart> {
         match &self.content {
@@ -324,6 +319,12 @@ impl Patient {
     /// Rule 17: a termination under the stolen key naming the successor and the last
     /// entry that is the patient's own, then the successor's first entry naming both.
     fn terminate(&mut self, ctx: &mut Ctx, world: &mut World) {
+        if !self.unacknowledged.is_empty() {
+            // The termination names the patient's last entry, which must be in a miner's
+            // keeping first: a resend after the termination would be refused.
+            ctx.set_timer(self.interval, PatientTimer::Terminate);
+            return;
+        }
         let Content::Fhir(chart) = &mut self.content else {
             return;
         };

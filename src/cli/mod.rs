@@ -116,10 +116,10 @@ enum Command {
     Read {
         /// Directory of branch files written by `run --export` (or rebuilt ones).
         dir: PathBuf,
-        /// The patient's first signing key (hex, or a unique prefix of it); a patient's key
-        /// file names it under `signing`.
+        /// The patient's first signing key (hex, or a unique prefix of it); without it,
+        /// the first signing key in a patient's own key file.
         #[arg(long)]
-        patient: String,
+        patient: Option<String>,
         /// Key file of the reader (`DIR/keys/patient-N.json`, `miner-N.json`,
         /// `researcher.json`).
         #[arg(long, value_name = "FILE")]
@@ -203,7 +203,7 @@ pub fn run() -> Outcome {
             patient,
             key,
             json,
-        } => read::run(&dir, &patient, &key, json),
+        } => read::run(&dir, patient.as_deref(), &key, json),
     }
 }
 

@@ -8,10 +8,20 @@ use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(dir: &Path, patient: &str, key: &Path, as_json: bool) -> Outcome {
+pub fn run(dir: &Path, patient: Option<&str>, key: &Path, as_json: bool) -> Outcome {
     let (file, keys) = KeyFile::read(key).map_err(|e| Failure::BadInput(e.into()))?;
+    let own = file
+        .signing
+        .first()
+        .map(|entry| hex::encode(entry.public.0));
+    let patient = patient.map(str::to_string).or(own).ok_or_else(|| {
+        Failure::BadInput(anyhow!(
+            "{} is not a patient's key file (it holds no signing key): name the patient with --patient",
+            key.display()
+        ))
+    })?;
     let files = super::reconstruct::read_dir(dir)?;
-    let patient = resolve_patient(&files, patient)
+    let patient = resolve_patient(&files, &patient)
         .map_err(|e| Failure::BadInput(anyhow!("{}: {e}", dir.display())))?;
     let history = read(&files, patient, &keys);
     match as_json {

@@ -4,11 +4,11 @@
 //! multiple repositories": Shamir's scheme over GF(2^8), from the `blahaj` crate (the
 //! maintained fork of `sharks`, which fixes the biased coefficients of RUSTSEC-2024-0398).
 //! Any k shares give the secret back and k − 1 reveal nothing about it. Interpolation
-//! cannot tell a wrong share from a right one, so [`recover`] checks what it rebuilt
-//! against the patient's public signing key, which the holders also store: a holder that
-//! returns junk is caught rather than silently corrupting the key.
+//! cannot tell a wrong share from a right one, so [`recover`] checks both keys it rebuilt
+//! against the patient's public ones, which the patient can look up without its secrets:
+//! a holder that returns junk is caught rather than silently corrupting a key.
 
-use super::envelope::ReaderKeys;
+use super::envelope::{ReaderKey, ReaderKeys};
 use super::keys::{KeyPair, PublicKey};
 use blahaj::{Share, Sharks};
 use rand::{CryptoRng, RngCore};
@@ -70,10 +70,11 @@ pub fn split(
         .collect()
 }
 
-/// The secrets of the patient whose public signing key is `patient`, from `shares` of a
-/// split with `threshold`.
+/// The secrets of the patient whose public keys are `patient` (signing) and `reading`,
+/// from `shares` of a split with `threshold`.
 pub fn recover(
     patient: &PublicKey,
+    reading: &ReaderKey,
     threshold: u8,
     shares: &[KeyShare],
 ) -> Result<PatientSecrets, RecoveryError> {
@@ -92,7 +93,7 @@ pub fn recover(
         .recover(&parsed)
         .map_err(|_| RecoveryError::BadShare)?;
     let secrets = PatientSecrets::from_bytes(&bytes).ok_or(RecoveryError::BadShare)?;
-    match secrets.signing.public() == *patient {
+    match secrets.signing.public() == *patient && secrets.reading.public() == *reading {
         true => Ok(secrets),
         false => Err(RecoveryError::WrongKey),
     }
@@ -131,32 +132,36 @@ mod tests {
             let chosen: Vec<KeyShare> =
                 order[..threshold as usize].iter().map(|&i| shares[i].clone()).collect();
             let public = patient.signing.public();
-            let rebuilt = recover(&public, threshold, &chosen).unwrap();
+            let reading = patient.reading.public();
+            let rebuilt = recover(&public, &reading, threshold, &chosen).unwrap();
             prop_assert_eq!(rebuilt.signing.secret_bytes(), patient.signing.secret_bytes());
             prop_assert_eq!(rebuilt.reading.public(), patient.reading.public());
             let fewer = &chosen[..threshold as usize - 1];
             prop_assert_eq!(
-                recover(&public, threshold, fewer).err(),
+                recover(&public, &reading, threshold, fewer).err(),
                 Some(RecoveryError::TooFewShares { have: threshold as usize - 1, needed: threshold as usize })
             );
-            prop_assert_eq!(recover(&public, threshold - 1, fewer).err(), Some(RecoveryError::WrongKey));
+            prop_assert_eq!(recover(&public, &reading, threshold - 1, fewer).err(), Some(RecoveryError::WrongKey));
         }
     }
 
+    /// A share changed in its signing half or its reading half is caught by the public
+    /// keys; the other shares still recover.
     #[test]
-    fn a_wrong_share_is_caught_by_the_public_key() {
+    fn a_wrong_share_is_caught_by_the_public_keys() {
         let patient = secrets(0);
-        let mut shares = split(&patient, 3, 5, &mut stream(1, "t", 0));
-        shares[1].0[7] ^= 0x40;
-        let public = patient.signing.public();
-        assert_eq!(
-            recover(&public, 3, &shares[..3]).err(),
-            Some(RecoveryError::WrongKey)
-        );
-        assert!(recover(&public, 3, &shares[2..]).is_ok());
+        let (public, reading) = (patient.signing.public(), patient.reading.public());
+        for byte in [7, 40] {
+            let mut shares = split(&patient, 3, 5, &mut stream(1, "t", 0));
+            shares[1].0[byte] ^= 0x40;
+            let result = recover(&public, &reading, 3, &shares[..3]);
+            assert_eq!(result.err(), Some(RecoveryError::WrongKey), "byte {byte}");
+            assert!(recover(&public, &reading, 3, &shares[2..]).is_ok());
+        }
+        let shares = split(&patient, 3, 5, &mut stream(1, "t", 0));
         let duplicated = [shares[2].clone(), shares[2].clone(), shares[3].clone()];
         assert!(matches!(
-            recover(&public, 3, &duplicated),
+            recover(&public, &reading, 3, &duplicated),
             Err(RecoveryError::TooFewShares { have: 2, .. })
         ));
     }

@@ -250,3 +250,21 @@ fn a_holder_returns_a_kept_share_after_a_crash_but_not_after_a_wipe() {
     board.handle(MINER, |node, ctx, world| node.restart(true, ctx, world));
     assert_eq!(ask(&mut board), vec![], "a wipe loses the share");
 }
+
+/// A resend of a record the miner already took, the termination itself included, is
+/// acknowledged as stored, not refused under rule 17 (`Miner::accept_record` checks what
+/// it kept before it admits).
+#[test]
+fn a_resent_termination_is_acknowledged_not_refused() {
+    let mut board = board();
+    let body = Body::Terminate {
+        through: None,
+        successor: KeyPair::derive(7, "records-test", 1).public(),
+    };
+    let termination = entry_record(&keys(), 1, body);
+    let first = submit(&mut board, MINER, termination.clone());
+    assert_eq!(answer(&board, &first, MINER), Ok(()));
+    let again = submit(&mut board, MINER, termination);
+    assert_eq!(answer(&board, &again, MINER), Ok(()));
+    assert!(!stored(&again), "stored once");
+}

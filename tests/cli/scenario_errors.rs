@@ -315,4 +315,16 @@ fn patients_tables_with_impossible_values() {
         ),
         &["key_recovery.patient", "999"],
     );
+    refused(
+        &fhir()
+            .set(
+                "key_theft",
+                "{ patient = 0, stolen_at = 10.0, noticed_at = 20.0 }",
+            )
+            .set(
+                "key_recovery",
+                "{ patient = 0, threshold = 1, holders = 1, lost_at = 5.0 }",
+            ),
+        &["key_recovery.patient", "key_theft.patient"],
+    );
 }

@@ -517,13 +517,15 @@ impl Miner {
             return;
         }
         let (patient, sequence) = (record.patient, record.sequence);
+        if self.disk.kept.contains(&(patient, sequence)) {
+            // A resend of a record taken before (it passed admission then).
+            ctx.send(from, Msg::Stored { sequence });
+            return;
+        }
         let mut terminates = false;
         if world.params.records == RecordFormat::Fhir {
-            let reader = self
-                .reader
-                .get_or_insert_with(|| ReaderKeys::derive(world.seed, "miner", self.number as u64));
             let terminated = self.disk.terminated.contains_key(&patient);
-            match admit(&record, Some(reader), terminated) {
+            match admit(&record, Some(self.reading_keys(world)), terminated) {
                 Err(why) => {
                     self.stats.records_rejected += 1;
                     let rule = why.rule();
@@ -538,32 +540,35 @@ impl Miner {
                 Ok(entry) => terminates = matches!(entry.body, Body::Terminate { .. }),
             }
         }
-        if self.disk.kept.insert((patient, sequence)) {
-            // A finished miner has no block timer armed: the record wakes it.
-            if self.is_done() {
-                ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
-            }
-            self.disk.pending.push(record.clone());
-            ctx.observe(Observation::RecordStored { patient, sequence });
+        self.disk.kept.insert((patient, sequence));
+        // A finished miner has no block timer armed: the record wakes it.
+        if self.is_done() {
+            ctx.set_timer(self.config.settings.block_interval, MinerTimer::Block);
         }
+        self.disk.pending.push(record.clone());
+        ctx.observe(Observation::RecordStored { patient, sequence });
+        ctx.send(from, Msg::Stored { sequence });
         // After the termination itself is stored: nothing under the key is taken after it.
         if terminates {
             self.spread_termination(&record, ctx);
         }
-        ctx.send(from, Msg::Stored { sequence });
+    }
+
+    /// The institution's reading key, derived once.
+    fn reading_keys(&mut self, world: &World) -> &ReaderKeys {
+        let number = self.number;
+        self.reader
+            .get_or_insert_with(|| super::identities::miner_reading_keys(world.seed, number))
     }
 
     /// Hands a patient who lost its keys the share it left here, opened with the
     /// institution's reading key; nothing if the share is gone (a wipe) or does not open.
     fn give_back_share(&mut self, from: ActorId, patient: PublicKey, ctx: &mut Ctx, world: &World) {
-        let Some(sealed) = self.disk.key_shares.get(&patient) else {
+        let Some(sealed) = self.disk.key_shares.get(&patient).cloned() else {
             return;
         };
-        let number = self.number;
-        let keys = self
-            .reader
-            .get_or_insert_with(|| super::identities::miner_reading_keys(world.seed, number));
-        if let Some(share) = super::key_recovery::open_share(sealed, keys, &patient) {
+        let keys = self.reading_keys(world);
+        if let Some(share) = super::key_recovery::open_share(&sealed, keys, &patient) {
             ctx.send(from, Msg::ShareBack { patient, share });
         }
     }
