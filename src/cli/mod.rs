@@ -109,10 +109,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Read a patient's record from branch files with a key, as its holder would: verifies
-    /// every signature and the termination history, decrypts what the key may read. Exit 0
-    /// when all is sound, 1 when something was altered or does not follow rule 17, 2 on bad
-    /// input.
+    /// Read a patient's record from branch files with a key, as its holder would.
+    ///
+    /// Verifies every block's file root, every signature and the termination history, and
+    /// decrypts what the key may read. Exit 0 when all is sound, 1 when something was
+    /// altered or breaks rule 16 or 17, 2 on bad input.
     Read {
         /// Directory of branch files written by `run --export` (or rebuilt ones).
         dir: PathBuf,
