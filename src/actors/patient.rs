@@ -225,6 +225,8 @@ impl Patient {
         recovery.lost = true;
         self.keys = KeyPair::derive(0, "forgotten", 0);
         chart.reading = ReaderKeys::derive(0, "forgotten", 0);
+        // Asking starts afresh: the round armed while dealing gives way to this one.
+        ctx.cancel_timer(PatientTimer::ShareRound);
         self.share_rounds = 0;
         self.share_round(ctx);
     }

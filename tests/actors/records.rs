@@ -37,6 +37,15 @@ fn entry_record(keys: &KeyPair, sequence: u64, body: Body) -> Record {
     Record::new(keys, sequence, Bytes::from(entry.to_payload()))
 }
 
+/// The test patient's termination (sequence 1), naming its successor.
+fn termination() -> Record {
+    let body = Body::Terminate {
+        through: None,
+        successor: KeyPair::derive(7, "records-test", 1).public(),
+    };
+    entry_record(&keys(), 1, body)
+}
+
 fn clear(json: &[u8]) -> Body {
     Body::Data(Envelope::Clear(json.to_vec()))
 }
@@ -181,11 +190,7 @@ fn a_peer_cannot_terminate_a_record_without_the_patients_signed_termination() {
 #[test]
 fn a_peer_met_after_the_flood_is_handed_the_termination() {
     let mut board = board();
-    let body = Body::Terminate {
-        through: None,
-        successor: KeyPair::derive(7, "records-test", 1).public(),
-    };
-    let termination = entry_record(&keys(), 1, body);
+    let termination = termination();
     submit(&mut board, MINER, termination.clone());
     let subject = board.subject;
     let list = vec![(subject, board.branch(subject))];
@@ -257,11 +262,7 @@ fn a_holder_returns_a_kept_share_after_a_crash_but_not_after_a_wipe() {
 #[test]
 fn a_resent_termination_is_acknowledged_not_refused() {
     let mut board = board();
-    let body = Body::Terminate {
-        through: None,
-        successor: KeyPair::derive(7, "records-test", 1).public(),
-    };
-    let termination = entry_record(&keys(), 1, body);
+    let termination = termination();
     let first = submit(&mut board, MINER, termination.clone());
     assert_eq!(answer(&board, &first, MINER), Ok(()));
     let again = submit(&mut board, MINER, termination);
