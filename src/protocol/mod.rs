@@ -5,6 +5,9 @@
 //! file, splitting a key) takes the caller's seeded stream, so every rule can be tested on
 //! its own and reused by the simulator's actors and by the CLI alike.
 
+pub mod audit;
+pub mod audit_event;
+pub mod audit_tree;
 pub mod block;
 pub mod bytes;
 pub mod chunk;

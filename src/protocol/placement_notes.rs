@@ -7,6 +7,7 @@
 //! chunks, rebuilt with the block). No header field changes, and anyone can tell these
 //! records apart: they are signed by the branch's own key.
 
+use super::audit::AuditRecord;
 use super::block::Block;
 use super::codec::{DecodeError, Reader, Writer};
 use super::hash::BranchId;
@@ -63,13 +64,15 @@ pub fn notes_record(keys: &KeyPair, sequence: u64, notes: &[PlacementNote]) -> R
     Record::new(keys, sequence, writer.bytes.into())
 }
 
-/// The placement notes a block carries: those in records signed by the block's own key.
+/// The placement notes a block carries: those in records signed by the block's own key
+/// that are not audit records.
 pub fn notes_of(block: &Block) -> Result<Vec<PlacementNote>, DecodeError> {
     let mut notes = Vec::new();
     let own = block
         .records
         .iter()
-        .filter(|record| record.patient == block.header.public_key);
+        .filter(|record| record.patient == block.header.public_key)
+        .filter(|record| !AuditRecord::is_audit(&record.payload));
     for record in own {
         let mut reader = Reader::new(&record.payload);
         let count = reader.count(PlacementNote::LEN)?;
