@@ -61,6 +61,7 @@
 //! ```
 
 pub mod actors;
+pub mod audit_index;
 pub mod chaos;
 pub mod csv_input;
 pub mod divergence;

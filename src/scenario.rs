@@ -4,6 +4,7 @@
 //! default. After parsing, [`Scenario::check`] rejects values the simulator cannot honour and
 //! names the field, the value and the rule it breaks. Times are in seconds in the file.
 
+use crate::actors::consortium::Consortium;
 use crate::actors::key_recovery::KeyRecovery;
 use crate::actors::thief::KeyTheft;
 use crate::actors::workload::RecordsModel;
@@ -79,6 +80,9 @@ pub struct Scenario {
     /// A patient's keys split among miners, lost and recovered (needs FHIR records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_recovery: Option<KeyRecovery>,
+    /// Hospitals auditing every access and transfer on their branches (rule 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consortium: Option<Consortium>,
     #[serde(default)]
     pub miner: MinerSettings,
     #[serde(default)]
@@ -263,6 +267,11 @@ impl Scenario {
         self.check_churn()?;
         self.check_heal()?;
         self.check_records()?;
+        if let Some(consortium) = &self.consortium {
+            consortium
+                .check(self.miners)
+                .map_err(|(field, value, rule)| invalid(field, value, rule))?;
+        }
         self.check_network()
     }
 
@@ -774,6 +783,22 @@ impl Scenario {
         Ok(())
     }
 
+    /// What miner `number` of a run with `seed` is asked to do: [`Scenario::miner_config`],
+    /// and a consortium member's share of the workload, with room in its blocks for it.
+    pub fn config_of_miner(&self, seed: u64, number: usize) -> MinerConfig {
+        let mut config = self.miner_config();
+        let Some(consortium) = self.consortium.as_ref().filter(|c| number < c.institutions) else {
+            return config;
+        };
+        let roster = self.roster();
+        let members = (0..consortium.institutions)
+            .map(|n| roster.miner(n))
+            .collect();
+        config.records_per_block += consortium.entries_per_block;
+        config.membership = Some(consortium.membership(seed, number, members));
+        config
+    }
+
     /// What every miner of a run is asked to do, with the `[miner]` settings.
     pub fn miner_config(&self) -> MinerConfig {
         MinerConfig {
@@ -781,6 +806,7 @@ impl Scenario {
             records_per_block: self.patients.per_miner,
             chunks_per_block: self.protocol.m as usize,
             settings: self.miner.clone(),
+            membership: None,
         }
     }
 }

@@ -103,12 +103,12 @@ fn starts(scenario: &Scenario) -> Vec<Time> {
 }
 
 fn build(scenario: &Scenario, seed: u64) -> Vec<Node> {
-    let config = scenario.miner_config();
     let roster = scenario.roster();
     let mut nodes = vec![Node::Exchange(Exchange::default())];
     for (number, behaviour) in behaviours(scenario).into_iter().enumerate() {
         let keys = KeyPair::derive(seed, "miner", number as u64);
-        let miner = Miner::new(number, keys, Roster::EXCHANGE, config.clone());
+        let config = scenario.config_of_miner(seed, number);
+        let miner = Miner::new(number, keys, Roster::EXCHANGE, config);
         nodes.push(match behaviour {
             Behaviour::Honest => Node::Miner(Box::new(miner)),
             kind => Node::Hostile(Box::new(Hostile::new(

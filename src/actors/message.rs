@@ -8,7 +8,7 @@ use crate::protocol::entry::EntryError;
 use crate::protocol::envelope::Envelope;
 use crate::protocol::key_shares::KeyShare;
 use crate::protocol::merkle::MerkleProof;
-use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, PublicKey, Record};
+use crate::protocol::{BlockHeader, BranchId, Chunk, ChunkId, Evidence, Hash, PublicKey, Record};
 use crate::sim::{ActorId, Message, Time};
 use std::sync::Arc;
 
@@ -90,6 +90,12 @@ pub enum Msg {
     /// Miner → miner: a patient terminated its record (the signed termination itself, so
     /// the receiver checks it rather than believing the sender); flooded once per miner.
     Terminated(Box<Record>),
+    /// Consortium member → member: "I sent you this patient's records" (the sender's
+    /// export entry), so the receiver logs its side of the transfer (rule 18).
+    Transfer {
+        patient: PublicKey,
+        export: Hash,
+    },
     GetHeaders {
         request: u64,
         from: u64,
@@ -208,6 +214,10 @@ impl Msg {
             | Msg::ShareKept { patient }
             | Msg::ShareWanted { patient }
             | Msg::ShareBack { patient, .. } => json!({ "patient": hex::encode(&patient.0[..4]) }),
+            Msg::Transfer { patient, export } => json!({
+                "patient": hex::encode(&patient.0[..4]),
+                "export": export.short(),
+            }),
             Msg::GetHeaders { request, from } => json!({ "request": request, "from_height": from }),
             Msg::Headers {
                 request, headers, ..
@@ -294,6 +304,7 @@ impl Message for Msg {
             Msg::Stored { .. } => "stored",
             Msg::Refused { .. } => "refused",
             Msg::Terminated(_) => "terminated",
+            Msg::Transfer { .. } => "transfer",
             Msg::KeyShare { .. } => "key_share",
             Msg::ShareKept { .. } => "share_kept",
             Msg::ShareWanted { .. } => "share_wanted",
@@ -323,6 +334,7 @@ impl Message for Msg {
                 Msg::Stored { .. } => 8,
                 Msg::Refused { .. } => 9, // the sequence and the rule
                 Msg::Terminated(record) => record.encoded_len(),
+                Msg::Transfer { .. } => 32 + 32,
                 Msg::KeyShare { share, .. } => 32 + share.encoded_len(),
                 Msg::ShareKept { .. } | Msg::ShareWanted { .. } => 32,
                 Msg::ShareBack { share, .. } => 32 + share.0.len(),

@@ -9,6 +9,7 @@
 
 pub mod adversary;
 pub mod breach;
+pub mod consortium;
 pub mod exchange;
 pub mod identities;
 pub mod key_recovery;

@@ -12,6 +12,7 @@ macro_rules! say {
     }};
 }
 
+mod audit;
 mod read;
 mod reconstruct;
 mod replay;
@@ -109,6 +110,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Who accessed a patient's records, when and why, from the audit index, proven.
+    ///
+    /// Builds or brings up to date the index (DIR/audit.sqlite) from the branch files,
+    /// checking every block it adds and every block it holds, answers from the index, and
+    /// checks the answer against each branch's latest signed header before printing it.
+    /// Exit 0 when all is sound, 1 when a branch file was altered or an answer does not
+    /// verify, 2 on bad input.
+    Audit(audit::AuditArgs),
     /// Read a patient's record from branch files with a key, as its holder would.
     ///
     /// Verifies every block's file root, every signature and the termination history, and
@@ -205,6 +214,7 @@ pub fn run() -> Outcome {
             key,
             json,
         } => read::run(&dir, patient.as_deref(), &key, json),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 

@@ -194,7 +194,7 @@ pub struct Step {
 /// Reads the audit records among `records` (those signed by `branch_key`) of the block at
 /// `height` sealed at `sealed`, checks each entry's schema, time and link, and returns what
 /// the block moves. `trail` is not changed: [`Trail::take`] applies a step once its index is
-/// checked or made.
+/// made, or checked with [`check_index`].
 pub fn advance(
     trail: &Trail,
     branch_key: &PublicKey,
@@ -221,8 +221,8 @@ pub fn advance(
             }
             AuditRecord::Entry(entry) => entry,
         };
-        let (_, fields) =
-            AuditEvent::parse(&entry.event).map_err(|error| AuditError::Schema { position, error })?;
+        let (_, fields) = AuditEvent::parse(&entry.event)
+            .map_err(|error| AuditError::Schema { position, error })?;
         if fields.recorded > sealed {
             return Err(AuditError::FromTheFuture {
                 position,
@@ -256,9 +256,6 @@ pub fn advance(
             fields,
         });
     }
-    if step.index.is_none() && (trail.indexed || !step.entries.is_empty()) {
-        return Err(AuditError::MissingIndex);
-    }
     step.moved = heads.into_iter().collect();
     Ok(step)
 }
@@ -277,9 +274,13 @@ impl Trail {
     }
 }
 
-/// Checks a block's committed index against the root its records give.
-pub fn check_index(step: &Step, computed: Hash, entries: u64) -> Result<(), AuditError> {
+/// Checks what a block commits to against what its records give: once a branch keeps an
+/// index (and in any block with audit entries) the block must end with one, and it must
+/// name the root `computed` and the count of entries the trail reaches.
+pub fn check_index(trail: &Trail, step: &Step, computed: Hash) -> Result<(), AuditError> {
+    let entries = trail.entries_after(step);
     match step.index {
+        None if trail.indexed || !step.entries.is_empty() => Err(AuditError::MissingIndex),
         Some((_, index)) if index.root != computed || index.entries != entries => {
             Err(AuditError::WrongIndex {
                 committed: index.root,

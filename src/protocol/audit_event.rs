@@ -306,7 +306,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -352,7 +353,12 @@ pub fn parse_instant(text: &str) -> Option<u64> {
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
     let micros = number(20..26)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
         return None;
     }
     let (y0, m0, d0) = EPOCH;
@@ -408,10 +414,13 @@ mod tests {
 
     #[test]
     fn an_event_without_a_required_field_is_refused_and_the_field_named() {
-        let strip: [(&str, fn(&mut AuditEvent)); 5] = [
+        type Strip = fn(&mut AuditEvent);
+        let strip: [(&str, Strip); 5] = [
             ("recorded", |e| e.recorded = None),
             ("purposeOfEvent", |e| e.purpose_of_event.clear()),
-            ("agent.requestor", |e| e.agent.retain(|a| a.requestor != Some(true))),
+            ("agent.requestor", |e| {
+                e.agent.retain(|a| a.requestor != Some(true))
+            }),
             ("source.observer", |e| e.source = None),
             ("entity (the patient)", |e| e.entity.clear()),
         ];

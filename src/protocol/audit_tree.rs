@@ -273,7 +273,12 @@ mod tests {
         let mut store = MemoryStore::started();
         for version in 1..=200u64 {
             let touched = (version % 10) as u8;
-            apply(&mut store, version, &[(patient(touched), head(touched, version))]).unwrap();
+            apply(
+                &mut store,
+                version,
+                &[(patient(touched), head(touched, version))],
+            )
+            .unwrap();
         }
         // Ten patients need a root, a few inner nodes and ten leaves, not 200 versions' worth.
         assert!(store.node_count() < 40, "{} nodes", store.node_count());

@@ -6,6 +6,7 @@
 //! a root. Headers carry the root; a miner that is challenged for a file answers with the
 //! file and its proof (DESIGN rule 11).
 
+use super::codec::{DecodeError, Reader, Writer};
 use super::hash::Hash;
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +136,33 @@ impl MerkleProof {
     /// Bytes this proof takes on the wire.
     pub fn encoded_len(&self) -> usize {
         8 + 32 * self.siblings.len()
+    }
+
+    /// The proof on its own, as an index stores it: position, width, then the siblings.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut writer = Writer::default();
+        writer.u32(self.index).u32(self.leaf_count);
+        writer.u32(self.siblings.len() as u32);
+        for sibling in &self.siblings {
+            writer.hash(sibling);
+        }
+        writer.bytes
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<MerkleProof, DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let index = reader.u32()?;
+        let leaf_count = reader.u32()?;
+        let count = reader.count(32)?;
+        let siblings = (0..count)
+            .map(|_| reader.hash())
+            .collect::<Result<_, _>>()?;
+        reader.finish()?;
+        Ok(MerkleProof {
+            index,
+            leaf_count,
+            siblings,
+        })
     }
 }
 

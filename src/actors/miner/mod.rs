@@ -7,6 +7,7 @@
 //! [`crate::protocol`]. Its state is split into what survives a crash and what does not
 //! (`state.rs`).
 
+mod audit_office;
 mod chain;
 mod evidence;
 mod own_chunks;
@@ -19,6 +20,7 @@ mod settings;
 mod state;
 mod validation;
 
+use super::consortium::Membership;
 use super::message::Msg;
 use super::observation::Observation;
 use super::{Breach, Ctx, World};
@@ -44,6 +46,10 @@ pub enum MinerTimer {
     Timeout,
     /// Announce again, unless a list from the exchange has named the miner since.
     Announce,
+    /// A consortium member's next access to a patient's records.
+    Access,
+    /// A consortium member's next transfer of records to another member.
+    Transfer,
 }
 
 impl Timer for MinerTimer {
@@ -63,6 +69,8 @@ pub struct MinerConfig {
     pub chunks_per_block: usize,
     /// The scenario's `[miner]` table.
     pub settings: MinerSettings,
+    /// The miner's share of the consortium's workload, when it is a member.
+    pub membership: Option<Membership>,
 }
 
 impl MinerConfig {
@@ -268,6 +276,7 @@ impl Miner {
         if self.config.settings.repair_period > Time::ZERO {
             ctx.set_timer(self.config.settings.repair_period, MinerTimer::Repair);
         }
+        self.start_office(ctx);
     }
 
     /// Comes back after a crash. What was in memory (open requests, the block being
@@ -339,6 +348,7 @@ impl Miner {
                 ctx.send(from, Msg::ShareKept { patient });
             }
             Msg::ShareWanted { patient } => self.give_back_share(from, patient, ctx, world),
+            Msg::Transfer { patient, .. } => self.on_transfer(from, patient, ctx, world),
             Msg::GetHeaders {
                 request,
                 from: height,
@@ -454,6 +464,8 @@ impl Miner {
             }
             MinerTimer::Timeout => self.check_timeouts(ctx, world),
             MinerTimer::Announce => self.announce_again(ctx),
+            MinerTimer::Access => self.on_access_timer(ctx, world),
+            MinerTimer::Transfer => self.on_transfer_timer(ctx, world),
         }
     }
 

@@ -38,7 +38,7 @@ impl Miner {
         } else {
             0
         };
-        let mut size = header + body_size(&[]) + notes_len;
+        let mut size = header + body_size(&[]) + notes_len + self.index_record_len();
         let mut taken = 0;
         for record in self.disk.pending.iter().take(self.config.records_per_block) {
             if size + record.encoded_len() as u64 > world.params.max_primary {
@@ -283,6 +283,7 @@ impl Miner {
             world.signatures += 1;
         }
         records.extend(self.disk.pending.drain(..draft.records));
+        self.close_audit(&mut records, ctx.now.0, world);
         let placed: Vec<(ActorId, crate::protocol::ChunkId, u32)> = draft
             .foreign
             .iter()

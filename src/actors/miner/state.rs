@@ -6,6 +6,7 @@
 //! reset written out by hand. Whatever must outlive a crash (records acknowledged to
 //! patients, the branch, where chunks went, whom the miner trusts) belongs on disk.
 
+use super::audit_office::Office;
 use super::chain::Chain;
 use super::own_chunks::OwnChunks;
 use super::peers::{PeerBook, Rounds};
@@ -36,6 +37,8 @@ pub struct Disk {
     pub terminated: BTreeMap<PublicKey, Record>,
     /// Shares of patients' secret keys this miner keeps, sealed for it, by patient.
     pub key_shares: BTreeMap<PublicKey, Envelope>,
+    /// A consortium member's audit trail.
+    pub audit: Option<Office>,
 }
 
 impl Disk {
@@ -52,6 +55,7 @@ impl Disk {
             peers: PeerBook::default(),
             terminated: BTreeMap::new(),
             key_shares: BTreeMap::new(),
+            audit: None,
         }
     }
 }
