@@ -292,3 +292,175 @@ pub fn check_index(trail: &Trail, step: &Step, computed: Hash) -> Result<(), Aud
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::audit_event::{Activity, Occurrence};
+    use proptest::prelude::*;
+
+    fn keys() -> KeyPair {
+        KeyPair::derive(3, "miner", 0)
+    }
+
+    fn patient(i: u8) -> PublicKey {
+        PublicKey([i; 32])
+    }
+
+    /// Entries about `patients` (in order), each linked to the last about its patient.
+    fn entries(patients: &[u8]) -> Vec<Record> {
+        let mut last: BTreeMap<u8, Hash> = BTreeMap::new();
+        patients
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let event = AuditEvent::new(&Occurrence {
+                    activity: Activity::Access,
+                    recorded: i as u64 * 1_000_000,
+                    patient: &patient(*p),
+                    agent: "Practitioner/0-1",
+                    purpose: "TREAT",
+                    observer: "Organization/0",
+                    transfer: None,
+                });
+                let entry = AuditEntry {
+                    prev: last.get(p).copied(),
+                    event: event.to_json(),
+                };
+                let record = AuditRecord::Entry(entry).sign(&keys(), i as u64);
+                last.insert(*p, record.leaf());
+                record
+            })
+            .collect()
+    }
+
+    fn index(root: Hash, entries: u64) -> Record {
+        AuditRecord::Index(AuditIndex { root, entries }).sign(&keys(), 999)
+    }
+
+    #[test]
+    fn audit_records_round_trip_and_are_told_apart_from_other_records() {
+        let record = &entries(&[1])[0];
+        assert!(matches!(
+            AuditRecord::of(record),
+            Some(Ok(AuditRecord::Entry(_)))
+        ));
+        let committed = index(Hash([4; 32]), 7);
+        assert_eq!(
+            committed.encoded_len() as u64,
+            AuditRecord::INDEX_RECORD_LEN
+        );
+        assert_eq!(
+            AuditRecord::of(&committed),
+            Some(Ok(AuditRecord::Index(AuditIndex {
+                root: Hash([4; 32]),
+                entries: 7
+            })))
+        );
+        let notes = crate::protocol::notes_record(&keys(), 1, &[]);
+        assert_eq!(AuditRecord::of(&notes), None);
+    }
+
+    proptest! {
+        /// Entries made in order pass, count per patient, and move each patient's head to
+        /// its newest entry; any two entries about one patient swapped break a link.
+        #[test]
+        fn entries_in_order_pass_and_swapped_ones_break_a_link(patients in prop::collection::vec(0u8..4, 1..12)) {
+            let records = entries(&patients);
+            let step = advance(&Trail::default(), &keys().public(), 1, u64::MAX, &records).unwrap();
+            prop_assert_eq!(step.entries.len(), patients.len());
+            for (p, head) in &step.moved {
+                let about = patients.iter().filter(|q| patient(**q) == *p).count() as u64;
+                prop_assert_eq!(head.count, about);
+                let newest = patients.iter().rposition(|q| patient(*q) == *p).unwrap();
+                prop_assert_eq!(head.leaf, records[newest].leaf());
+            }
+            let repeated = (0..patients.len()).find(|&i| patients[i + 1..].contains(&patients[i]));
+            if let Some(first) = repeated {
+                let second = first + 1 + patients[first + 1..].iter().position(|q| *q == patients[first]).unwrap();
+                let mut swapped = records.clone();
+                swapped.swap(first, second);
+                let broken = advance(&Trail::default(), &keys().public(), 1, u64::MAX, &swapped);
+                prop_assert!(matches!(broken, Err(AuditError::BrokenLink { .. })), "{:?}", broken);
+            }
+        }
+    }
+
+    #[test]
+    fn an_entry_left_out_breaks_the_link_of_the_next_about_its_patient() {
+        let mut records = entries(&[1, 2, 1]);
+        records.remove(0);
+        let error =
+            advance(&Trail::default(), &keys().public(), 1, u64::MAX, &records).unwrap_err();
+        assert!(matches!(
+            error,
+            AuditError::BrokenLink {
+                position: 1,
+                expected: None,
+                found: Some(_)
+            }
+        ));
+    }
+
+    #[test]
+    fn an_entry_recorded_after_its_block_was_sealed_is_refused() {
+        let records = entries(&[1, 1, 1]);
+        let error =
+            advance(&Trail::default(), &keys().public(), 1, 1_500_000, &records).unwrap_err();
+        assert_eq!(
+            error,
+            AuditError::FromTheFuture {
+                position: 2,
+                recorded: 2_000_000,
+                sealed: 1_500_000
+            }
+        );
+    }
+
+    #[test]
+    fn the_index_must_close_the_block_and_commit_what_its_records_give() {
+        let mut records = entries(&[1]);
+        records.insert(0, index(Hash([0; 32]), 1));
+        let error =
+            advance(&Trail::default(), &keys().public(), 1, u64::MAX, &records).unwrap_err();
+        assert_eq!(error, AuditError::MisplacedIndex { position: 0 });
+
+        let records = entries(&[1]);
+        let trail = Trail::default();
+        let step = advance(&trail, &keys().public(), 1, u64::MAX, &records).unwrap();
+        assert_eq!(
+            check_index(&trail, &step, Hash([9; 32])),
+            Err(AuditError::MissingIndex)
+        );
+
+        let mut records = entries(&[1]);
+        records.push(index(Hash([9; 32]), 2));
+        let step = advance(&trail, &keys().public(), 1, u64::MAX, &records).unwrap();
+        assert!(matches!(
+            check_index(&trail, &step, Hash([9; 32])),
+            Err(AuditError::WrongIndex {
+                committed_entries: 2,
+                computed_entries: 1,
+                ..
+            })
+        ));
+        assert!(check_index(&trail, &step, Hash([8; 32])).is_err());
+
+        let mut kept = Trail::default();
+        kept.take(&Step {
+            index: Some((
+                0,
+                AuditIndex {
+                    root: Hash([0; 32]),
+                    entries: 0,
+                },
+            )),
+            ..Step::default()
+        });
+        let empty = advance(&kept, &keys().public(), 2, u64::MAX, &[]).unwrap();
+        assert_eq!(
+            check_index(&kept, &empty, Hash([0; 32])),
+            Err(AuditError::MissingIndex)
+        );
+    }
+}

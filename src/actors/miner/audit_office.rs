@@ -48,9 +48,12 @@ impl Miner {
         self.config.membership.as_ref()
     }
 
-    /// Whether the member still makes workload: while blocks remain to be built.
+    /// Whether the member still makes workload: until it starts its last block, so that
+    /// what it logs fits in the blocks it was asked for (an entry logged later would need a
+    /// block more, for which no peer may be left to supply chunks).
     fn at_work(&self) -> bool {
-        self.disk.chain.tip().next_height() <= self.config.blocks
+        let next = self.disk.chain.tip().next_height();
+        next < self.config.blocks || (next == self.config.blocks && self.mem.draft.is_none())
     }
 
     /// Arms the workload's timers, on a member's (re)start.
