@@ -2,6 +2,7 @@
 //! start-up shapes.
 
 mod adversaries;
+mod audit_trail;
 mod engine;
 mod faults;
 mod invariants;
