@@ -2,6 +2,7 @@
 //! the command line: determinism, a run from end to end, export and reconstruction,
 //! scenario errors and help. Run with `cargo test --release --test cli`.
 
+mod audit;
 mod determinism;
 mod end_to_end;
 mod export;
