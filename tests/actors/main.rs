@@ -1,6 +1,7 @@
 //! Handler-level tests of the real miner: one node, one message at a time, no engine.
 
 mod announcing;
+mod audit_office;
 mod certification;
 mod evidence;
 mod gossip;
