@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod audit_event;
+pub mod audit_log;
 pub mod audit_tree;
 pub mod block;
 pub mod bytes;

@@ -1,47 +1,22 @@
 //! A consortium member's miner as its institution's audit office (DESIGN rule 18).
 //!
 //! The member's clinicians read records and its office sends records to other members; for
-//! each, the miner signs an audit entry with its branch key and queues it like a patient's
-//! record, linked to the last entry about the same patient it made. When it seals a block it
-//! runs the rule's [`advance`] over the block's records, moves the per-patient tree to the
-//! block's height, and ends the block with the signed index record; an importing member
-//! logs its side of a transfer when the sender's notice arrives. Everything the office
-//! keeps is on disk: it is the branch's trail, lost with the branch in a wipe.
+//! each, the miner signs an audit entry with its branch key ([`AuditLog`], the pure writing
+//! side of the rule) and queues it like a patient's record. When it seals a block it ends
+//! it with the signed index record; an importing member logs its side of a transfer when the
+//! sender's notice arrives. The log is on disk: it is the branch's trail, lost with the
+//! branch in a wipe.
 
 use super::{Miner, MinerTimer};
 use crate::actors::consortium::Membership;
 use crate::actors::message::Msg;
 use crate::actors::{Ctx, World};
-use crate::protocol::audit::{advance, AuditEntry, AuditIndex, AuditRecord, Trail};
-use crate::protocol::audit_event::{Activity, AuditEvent, Occurrence};
-use crate::protocol::audit_tree::{apply, MemoryStore};
+use crate::protocol::audit::AuditRecord;
+use crate::protocol::audit_event::{Activity, Occurrence};
+use crate::protocol::audit_log::AuditLog;
 use crate::protocol::{Hash, PublicKey, Record};
 use crate::sim::ActorId;
 use rand::Rng;
-use std::collections::BTreeMap;
-
-/// The branch's audit trail as its miner keeps it.
-#[derive(Clone, Debug)]
-pub struct Office {
-    /// The trail as far as sealed blocks go.
-    trail: Trail,
-    tree: MemoryStore,
-    /// The newest entry made about each patient, sealed or not: the next one's `prev`.
-    made: BTreeMap<PublicKey, Hash>,
-    /// Sequence numbers of the branch key's audit records.
-    sequence: u64,
-}
-
-impl Default for Office {
-    fn default() -> Office {
-        Office {
-            trail: Trail::default(),
-            tree: MemoryStore::started(),
-            made: BTreeMap::new(),
-            sequence: 0,
-        }
-    }
-}
 
 impl Miner {
     fn membership(&self) -> Option<&Membership> {
@@ -65,7 +40,7 @@ impl Miner {
         let transfer = membership
             .transfer_interval
             .map(|mean| Membership::wait(mean, ctx.rng));
-        self.disk.audit.get_or_insert_with(Office::default);
+        self.disk.audit.get_or_insert_with(AuditLog::default);
         ctx.set_timer(access, MinerTimer::Access);
         if let Some(transfer) = transfer {
             ctx.set_timer(transfer, MinerTimer::Transfer);
@@ -177,16 +152,10 @@ impl Miner {
     /// Signs an entry for `occurrence`, linked to the last about its patient, and queues
     /// it for the next block; returns its leaf.
     fn log_event(&mut self, occurrence: &Occurrence, world: &mut World) -> Hash {
-        let office = self.disk.audit.get_or_insert_with(Office::default);
-        let entry = AuditEntry {
-            prev: office.made.get(occurrence.patient).copied(),
-            event: AuditEvent::new(occurrence).to_json(),
-        };
-        let record = AuditRecord::Entry(entry).sign(&self.disk.keys, office.sequence);
-        office.sequence += 1;
+        let log = self.disk.audit.get_or_insert_with(AuditLog::default);
+        let record = log.entry(&self.disk.keys, occurrence);
         world.signatures += 1;
         let leaf = record.leaf();
-        office.made.insert(*occurrence.patient, leaf);
         self.disk.pending.push(record);
         leaf
     }
@@ -199,8 +168,7 @@ impl Miner {
         }
     }
 
-    /// Ends a member's block with its index record: the rule's own reading of the block's
-    /// audit entries, the tree moved to the block's height, signed.
+    /// Ends a member's block with its index record (signed, so one signature more).
     pub(super) fn close_audit(
         &mut self,
         records: &mut Vec<Record>,
@@ -208,23 +176,9 @@ impl Miner {
         world: &mut World,
     ) {
         let height = self.disk.chain.tip().next_height();
-        let key = self.disk.keys.public();
-        let Some(office) = self.disk.audit.as_mut() else {
-            return;
-        };
-        let step = advance(&office.trail, &key, height, sealed, records)
-            .expect("a member's own entries are made in order, with their schema, before sealing");
-        let root = apply(&mut office.tree, height, &step.moved)
-            .expect("the in-memory tree moves one version per block");
-        let index = AuditIndex {
-            root,
-            entries: office.trail.entries_after(&step),
-        };
-        records.push(AuditRecord::Index(index).sign(&self.disk.keys, office.sequence));
-        office.sequence += 1;
-        world.signatures += 1;
-        let mut step = step;
-        step.index = Some((records.len() - 1, index));
-        office.trail.take(&step);
+        if let Some(log) = self.disk.audit.as_mut() {
+            log.close(&self.disk.keys, height, sealed, records);
+            world.signatures += 1;
+        }
     }
 }

@@ -6,11 +6,11 @@
 //! reset written out by hand. Whatever must outlive a crash (records acknowledged to
 //! patients, the branch, where chunks went, whom the miner trusts) belongs on disk.
 
-use super::audit_office::Office;
 use super::chain::Chain;
 use super::own_chunks::OwnChunks;
 use super::peers::{PeerBook, Rounds};
 use super::requests::Requests;
+use crate::protocol::audit_log::AuditLog;
 use crate::protocol::envelope::Envelope;
 use crate::protocol::{BranchId, Chunk, KeyPair, PlacementNote, PublicKey, Record};
 use crate::sim::Time;
@@ -38,7 +38,7 @@ pub struct Disk {
     /// Shares of patients' secret keys this miner keeps, sealed for it, by patient.
     pub key_shares: BTreeMap<PublicKey, Envelope>,
     /// A consortium member's audit trail.
-    pub audit: Option<Office>,
+    pub audit: Option<AuditLog>,
 }
 
 impl Disk {
